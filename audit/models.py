@@ -1,0 +1,80 @@
+from django.conf import settings
+from django.db import models
+
+
+class AuditAction(models.TextChoices):
+    LOGIN_SUCCEEDED = "login.succeeded", "Login succeeded"
+    LOGIN_FAILED = "login.failed", "Login failed"
+    LOGIN_LOCKED_OUT = "login.locked_out", "Login locked out"
+    LOGOUT = "logout", "Logged out"
+    PASSWORD_RESET_REQUESTED = "password_reset.requested", "Password reset requested"
+    PASSWORD_RESET_COMPLETED = "password_reset.completed", "Password reset completed"
+    PERMISSION_GRANTED = "permission.granted", "Permission granted"
+    PERMISSION_REVOKED = "permission.revoked", "Permission revoked"
+    BILLING_ADMIN_EMAILED = "billing_admin.emailed", "Billing admin e-mailed"
+    QUOTE_CREATED = "quote.created", "Quote created"
+    QUOTE_EDITED = "quote.edited", "Quote edited"
+    QUOTE_SUBMITTED = "quote.submitted", "Quote submitted"
+    QUOTE_APPROVAL_REQUIRED = "quote.approval_required", "Quote needs deal-desk approval"
+    QUOTE_APPROVED = "quote.approved", "Quote approved by deal desk"
+    QUOTE_SENT_BACK = "quote.sent_back", "Quote sent back by deal desk"
+    QUOTE_APPROVAL_VOIDED = "quote.approval_voided", "Approval voided by a material edit"
+    QUOTE_SENT = "quote.sent", "Quote sent to the customer"
+    QUOTE_ACCEPTED = "quote.accepted", "Quote accepted"
+    QUOTE_REJECTED = "quote.rejected", "Quote rejected"
+    QUOTE_CHANGES_REQUESTED = "quote.changes_requested", "Changes requested"
+    QUOTE_REVISED = "quote.revised", "New revision drafted"
+    QUOTE_EXPIRED = "quote.expired", "Quote expired"
+    QUOTE_WITHDRAWN = "quote.withdrawn", "Quote withdrawn"
+    QUOTE_REMINDER_SENT = "quote.reminder_sent", "Expiry reminder sent"
+
+
+class AuditEventQuerySet(models.QuerySet):
+    def update(self, **kwargs):
+        raise PermissionError("audit events are append-only")
+
+    def delete(self):
+        raise PermissionError("audit events are append-only")
+
+
+class AuditEvent(models.Model):
+    """Append-only record of who did what, on which account, when (UTC) and from where."""
+
+    occurred_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    action = models.CharField(max_length=40, choices=AuditAction.choices, db_index=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    # The login ID as typed or as it was at the time: survives renames and deletions, and is
+    # the only actor we have for failed logins of unknown IDs.
+    actor_login = models.CharField(max_length=254, blank=True)
+    account = models.ForeignKey(
+        "contacts.Account", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    object_type = models.CharField(max_length=60, blank=True)
+    object_id = models.CharField(max_length=60, blank=True, db_index=True)
+    before = models.JSONField(default=dict, blank=True)
+    after = models.JSONField(default=dict, blank=True)
+    ip_address = models.GenericIPAddressField(null=True, blank=True)
+    message = models.CharField(max_length=500, blank=True)
+
+    objects = AuditEventQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-occurred_at", "-id"]
+        indexes = [models.Index(fields=["account", "-occurred_at"])]
+
+    def __str__(self):
+        return f"{self.occurred_at:%Y-%m-%d %H:%M:%S} {self.action} {self.actor_login}"
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None:
+            raise PermissionError("audit events are append-only")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise PermissionError("audit events are append-only")

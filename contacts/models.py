@@ -1,0 +1,145 @@
+from django.contrib.auth.models import AbstractUser, UserManager
+from django.db import models
+from django.db.models.functions import Lower
+from django.utils.crypto import salted_hmac
+
+from quotes.money import CURRENCY_CHOICES
+
+from .validators import LOGIN_ID_HELP, validate_account_number, validate_login_id, validate_time_zone
+
+
+class StaffRole(models.TextChoices):
+    REPRESENTATIVE = "representative", "Representative"
+    DEAL_DESK = "deal_desk", "Deal desk"
+    FINANCE = "finance", "Finance"
+    ADMINISTRATOR = "administrator", "Administrator"
+
+
+class LoginIdUserManager(UserManager):
+    def get_by_natural_key(self, username):
+        return self.get(username__iexact=username)
+
+
+class User(AbstractUser):
+    """A person who signs in. ``username`` is the login ID (the billing User ID for contacts);
+    ``email`` is where mail goes and may differ from it."""
+
+    username = models.CharField(
+        "User ID",
+        max_length=150,
+        unique=True,
+        validators=[validate_login_id],
+        help_text=LOGIN_ID_HELP,
+        error_messages={"unique": "A user with that User ID already exists."},
+    )
+    email = models.EmailField("e-mail address", blank=True)
+    staff_role = models.CharField(
+        max_length=20,
+        choices=StaffRole.choices,
+        blank=True,
+        help_text="Vendor staff only. Customers have no staff role.",
+    )
+
+    # Part of the session hash: bumping it ends every session of this user at their next
+    # request (removed contact, reset password) without scanning the session table.
+    session_epoch = models.PositiveIntegerField(default=0, editable=False)
+
+    objects = LoginIdUserManager()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(Lower("username"), name="user_login_id_ci_unique"),
+        ]
+
+    def _get_session_auth_hash(self, secret=None):
+        key_salt = "contacts.User.get_session_auth_hash"
+        return salted_hmac(
+            key_salt, f"{self.password}:{self.session_epoch}", secret=secret, algorithm="sha256"
+        ).hexdigest()
+
+    @property
+    def display_name(self) -> str:
+        return self.get_full_name() or self.username
+
+    @property
+    def is_vendor_staff(self) -> bool:
+        return bool(self.staff_role)
+
+
+class AccountKind(models.TextChoices):
+    CORPORATE = "corporate", "Corporate"
+    SELF_SERVICE = "self_service", "Self-service"
+
+
+class Account(models.Model):
+    """The tenant. Per-account rights are object permissions on this model (guardian resolves a
+    permission on the model of the object it is checked against)."""
+
+    number = models.CharField(
+        max_length=10, unique=True, validators=[validate_account_number], help_text="OV-1002345"
+    )
+    name = models.CharField(max_length=200)
+    kind = models.CharField(max_length=20, choices=AccountKind.choices)
+    currency = models.CharField(max_length=3, choices=CURRENCY_CHOICES, default="USD")
+    time_zone = models.CharField(max_length=64, default="UTC", validators=[validate_time_zone])
+    billing_address = models.TextField(blank=True)
+    po_required = models.BooleanField(
+        "PO required to accept a quote",
+        default=False,
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+        permissions = [
+            ("view_billing", "View billing information"),
+            ("approve_quote", "Accept, reject or request changes on quotes"),
+            ("propose_po_change", "Propose purchase-order changes"),
+            ("manage_billing_contacts", "Propose billing-contact changes"),
+            ("draft_quote", "Draft and send quotes"),
+            ("review_po_change", "Review purchase-order changes"),
+            ("review_contact_change", "Confirm billing-contact changes"),
+            ("approve_deal", "Approve quotes that cross an approval rule"),
+        ]
+
+    def __str__(self):
+        return f"{self.number} {self.name}"
+
+    @property
+    def is_corporate(self) -> bool:
+        return self.kind == AccountKind.CORPORATE
+
+
+class MembershipRole(models.TextChoices):
+    BILLING_CONTACT = "billing_contact", "Billing contact"
+    MEMBER = "member", "Member"
+    REPRESENTATIVE = "representative", "Representative"
+
+
+class Membership(models.Model):
+    """A person's role on an account. The source of truth for who is on the account; the guardian
+    grants that enforce it are derived from it by ``contacts.permissions``."""
+
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="memberships")
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="memberships")
+    role = models.CharField(max_length=20, choices=MembershipRole.choices)
+    is_primary = models.BooleanField("primary billing contact", default=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["account", "-is_primary", "user__username"]
+        constraints = [
+            models.UniqueConstraint(fields=["account", "user"], name="membership_once_per_account"),
+            models.UniqueConstraint(
+                fields=["account"],
+                condition=models.Q(is_primary=True),
+                name="membership_one_primary_per_account",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(is_primary=False) | models.Q(role="billing_contact"),
+                name="membership_primary_is_billing_contact",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.user.username} — {self.get_role_display()} of {self.account.number}"

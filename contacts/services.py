@@ -1,0 +1,160 @@
+"""Writes for people, accounts and sign-in. Keyword-only, atomic; mail leaves on commit."""
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.contrib.auth.tokens import default_token_generator
+from django.core.exceptions import ValidationError
+from django.core.mail import EmailMessage
+from django.db import transaction
+from django.db.models import F
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.encoding import force_bytes
+from django.utils.http import urlsafe_base64_encode
+
+from audit.models import AuditAction, AuditEvent
+from audit.services import audit_record
+
+from . import permissions
+from .models import Account, Membership, MembershipRole
+from .selectors import primary_billing_contact
+
+
+class RateLimited(Exception):
+    pass
+
+
+def site_url(path: str) -> str:
+    """An absolute link for mail, from the configured site URL, never the request's Host."""
+    return f"{settings.SITE_URL}{path}"
+
+
+@transaction.atomic
+def membership_add(
+    *, account: Account, user, role: str, is_primary: bool = False, actor=None, request=None
+) -> Membership:
+    if is_primary:
+        Membership.objects.filter(account=account, is_primary=True).update(is_primary=False)
+    membership = Membership.objects.create(
+        account=account, user=user, role=role, is_primary=is_primary
+    )
+    permissions.grant_role(user=user, account=account, role=role, actor=actor, request=request)
+    return membership
+
+
+@transaction.atomic
+def membership_remove(*, membership: Membership, actor=None, request=None) -> None:
+    account = membership.account
+    if membership.role == MembershipRole.BILLING_CONTACT:
+        remaining = (
+            Membership.objects.select_for_update()
+            .filter(account=account, role=MembershipRole.BILLING_CONTACT)
+            .exclude(pk=membership.pk)
+        )
+        if not remaining.exists():
+            raise ValidationError("An account always keeps at least one billing contact.")
+        if membership.is_primary:
+            raise ValidationError("Make another billing contact primary before removing this one.")
+    permissions.revoke_role(
+        user=membership.user, account=account, role=membership.role, actor=actor, request=request
+    )
+    membership.delete()
+    user_sessions_end(user=membership.user)
+
+
+def user_sessions_end(*, user) -> None:
+    """Ends every session of ``user``: the session hash includes ``session_epoch``, so each
+    session fails verification at its next request."""
+    type(user).objects.filter(pk=user.pk).update(session_epoch=F("session_epoch") + 1)
+    user.refresh_from_db(fields=["session_epoch"])
+
+
+def password_reset_request(*, login_id: str, request=None) -> None:
+    """Mails a single-use reset link to the contact's e-mail address if the User ID exists.
+
+    The caller answers identically either way, so the page does not reveal which IDs exist.
+    """
+    user_model = get_user_model()
+    user = user_model._default_manager.filter(
+        username__iexact=login_id.strip(), is_active=True
+    ).first()
+    eligible = user is not None and user.has_usable_password() and bool(user.email)
+    audit_record(
+        action=AuditAction.PASSWORD_RESET_REQUESTED,
+        actor=user if eligible else None,
+        actor_login=login_id.strip(),
+        request=request,
+        message="" if eligible else "No reset mail sent: unknown or unusable User ID.",
+    )
+    if not eligible:
+        return
+    path = reverse(
+        "contacts:password_reset_confirm",
+        kwargs={
+            "uidb64": urlsafe_base64_encode(force_bytes(user.pk)),
+            "token": default_token_generator.make_token(user),
+        },
+    )
+    body = render_to_string(
+        "contacts/email/password_reset.txt",
+        {
+            "user": user,
+            "reset_url": site_url(path),
+            "valid_minutes": settings.PASSWORD_RESET_TIMEOUT // 60,
+        },
+    )
+    message = EmailMessage(
+        subject=f"{settings.PRODUCT_NAME} billing: reset your password",
+        body=body,
+        to=[user.email],
+    )
+    transaction.on_commit(message.send)
+
+
+def password_reset_completed(*, user, request=None) -> None:
+    user_sessions_end(user=user)
+    audit_record(action=AuditAction.PASSWORD_RESET_COMPLETED, actor=user, request=request)
+
+
+@transaction.atomic
+def billing_admin_email_send(*, sender, account: Account, message: str, request=None) -> str:
+    """A member asks the account's primary billing contact for a change. Returns the recipient
+    address. Limited per sender and account, since it sends mail from our domain."""
+    window_start = timezone.now() - settings.BILLING_ADMIN_EMAIL_WINDOW
+    sent = AuditEvent.objects.filter(
+        action=AuditAction.BILLING_ADMIN_EMAILED,
+        actor=sender,
+        account=account,
+        occurred_at__gte=window_start,
+    ).count()
+    if sent >= settings.BILLING_ADMIN_EMAIL_LIMIT:
+        raise RateLimited(
+            f"You have already sent {sent} messages to your billing admin in the last hour. "
+            "Please wait before sending another."
+        )
+    primary = primary_billing_contact(account=account)
+    if primary is None or not primary.user.email:
+        raise ValidationError("This account has no billing admin with an e-mail address.")
+    admin_user = primary.user
+    body = render_to_string(
+        "contacts/email/billing_admin.txt",
+        {"sender": sender, "account": account, "message": message, "admin": admin_user},
+    )
+    email = EmailMessage(
+        subject=f"{settings.PRODUCT_NAME}: {sender.display_name} asks about account "
+        f"{account.number}",
+        body=body,
+        to=[admin_user.email],
+        reply_to=[sender.email] if sender.email else None,
+    )
+    audit_record(
+        action=AuditAction.BILLING_ADMIN_EMAILED,
+        actor=sender,
+        account=account,
+        obj=admin_user,
+        after={"to": admin_user.email, "length": len(message)},
+        request=request,
+    )
+    transaction.on_commit(email.send)
+    return admin_user.email

@@ -1,0 +1,37 @@
+from django.urls import path
+
+from . import views
+from .backends import BILLING_CENTER, CORPORATE_PORTAL
+
+app_name = "contacts"
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("login/", views.login_view, {"portal": BILLING_CENTER}, name="login"),
+    path(
+        "corp-billing/login/",
+        views.login_view,
+        {"portal": CORPORATE_PORTAL},
+        name="corporate_login",
+    ),
+    path("logout/", views.logout_view, name="logout"),
+    path("password-reset/", views.password_reset_view, name="password_reset"),
+    path("password-reset/sent/", views.password_reset_done_view, name="password_reset_done"),
+    path(
+        "password-reset/<uidb64>/<token>/",
+        views.PasswordResetConfirmView.as_view(),
+        name="password_reset_confirm",
+    ),
+    path(
+        "password-reset/complete/",
+        views.password_reset_complete_view,
+        name="password_reset_complete",
+    ),
+    path("accounts/<str:number>/", views.account_home, name="account_home"),
+    path(
+        "accounts/<str:number>/email-billing-admin/",
+        views.email_billing_admin,
+        name="email_billing_admin",
+    ),
+    path("staff/", views.staff_home, name="staff_home"),
+]

@@ -1,0 +1,199 @@
+from django.contrib import messages
+from django.contrib.auth import login, logout
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.urls import reverse, reverse_lazy
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.cache import never_cache
+from django.views.decorators.csrf import csrf_protect
+from django.views.decorators.debug import sensitive_post_parameters
+from django.views.decorators.http import require_http_methods, require_POST
+
+from audit.models import AuditAction
+from audit.services import audit_record
+
+from . import permissions, selectors, services
+from .backends import BILLING_CENTER, CORPORATE_PORTAL
+from .forms import (
+    INVALID_LOGIN_EXPLANATION,
+    BillingAdminEmailForm,
+    LoginForm,
+    PasswordResetRequestForm,
+)
+
+LOGIN_TEMPLATES = {
+    CORPORATE_PORTAL: "contacts/login_corporate.html",
+    BILLING_CENTER: "contacts/login_billing_center.html",
+}
+
+
+def _safe_next(request) -> str | None:
+    target = request.POST.get("next") or request.GET.get("next")
+    if target and url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return target
+    return None
+
+
+@sensitive_post_parameters("password")
+@csrf_protect
+@never_cache
+@require_http_methods(["GET", "POST"])
+def login_view(request, portal: str):
+    form = LoginForm(request, portal, data=request.POST or None)
+    if request.method == "POST":
+        if form.is_valid():
+            login(request, form.user)
+            audit_record(
+                action=AuditAction.LOGIN_SUCCEEDED,
+                actor=form.user,
+                request=request,
+                message=f"portal={portal}",
+            )
+            return redirect(_safe_next(request) or reverse("contacts:home"))
+        if form.failed_authentication:
+            audit_record(
+                action=AuditAction.LOGIN_FAILED,
+                actor_login=form.cleaned_data.get("username", ""),
+                request=request,
+                message=f"portal={portal}",
+            )
+    return render(
+        request,
+        LOGIN_TEMPLATES[portal],
+        {
+            "form": form,
+            "portal": portal,
+            "next": _safe_next(request) or "",
+            "invalid_explanation": INVALID_LOGIN_EXPLANATION,
+        },
+    )
+
+
+def lockout_response(request, original_response=None, credentials=None):
+    """django-axes calls this for a locked (login ID, address) pair: the same login page, with
+    a clear message and 429."""
+    portal = CORPORATE_PORTAL if "corp-billing" in request.path else BILLING_CENTER
+    form = LoginForm(request, portal)
+    return render(
+        request,
+        LOGIN_TEMPLATES[portal],
+        {"form": form, "portal": portal, "locked_out": True, "next": ""},
+        status=429,
+    )
+
+
+@require_POST
+def logout_view(request):
+    if request.user.is_authenticated:
+        audit_record(action=AuditAction.LOGOUT, actor=request.user, request=request)
+    logout(request)
+    return redirect("contacts:login")
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def password_reset_view(request):
+    form = PasswordResetRequestForm(data=request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        services.password_reset_request(login_id=form.cleaned_data["username"], request=request)
+        return redirect("contacts:password_reset_done")
+    return render(request, "contacts/password_reset.html", {"form": form})
+
+
+def password_reset_done_view(request):
+    return render(request, "contacts/password_reset_done.html")
+
+
+class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
+    template_name = "contacts/password_reset_confirm.html"
+    success_url = reverse_lazy("contacts:password_reset_complete")
+    post_reset_login = False
+
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        services.password_reset_completed(user=form.user, request=self.request)
+        return response
+
+
+def password_reset_complete_view(request):
+    return render(request, "contacts/password_reset_complete.html")
+
+
+@login_required
+def home(request):
+    user = request.user
+    if user.is_vendor_staff:
+        return redirect("contacts:staff_home")
+    accounts = list(selectors.customer_accounts_for_user(user=user))
+    if len(accounts) == 1:
+        return redirect("contacts:account_home", number=accounts[0].number)
+    return render(request, "contacts/account_list.html", {"accounts": accounts})
+
+
+@login_required
+def account_home(request, number: str):
+    account = selectors.account_get_for_user(user=request.user, number=number)
+    perms = permissions.account_permissions(request.user, account)
+    people = selectors.account_people(account=account)
+    if "view_billing" not in perms:
+        primary = next((m for m in people["billing_contacts"] if m.is_primary), None)
+        return render(
+            request,
+            "contacts/contact_billing_admin.html",
+            {"account": account, "primary": primary, "form": BillingAdminEmailForm()},
+        )
+    return render(
+        request,
+        "contacts/account_home.html",
+        {"account": account, "people": people, "perms": perms},
+    )
+
+
+def _member_account_or_404(request, number):
+    account = selectors.account_get_for_user(user=request.user, number=number)
+    if "view_billing" in permissions.account_permissions(request.user, account):
+        # Billing contacts and staff are the billing admins: nothing to e-mail.
+        raise Http404("No such page")
+    return account
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def email_billing_admin(request, number: str):
+    account = _member_account_or_404(request, number)
+    primary = selectors.primary_billing_contact(account=account)
+    form = BillingAdminEmailForm(data=request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.billing_admin_email_send(
+                sender=request.user,
+                account=account,
+                message=form.cleaned_data["message"],
+                request=request,
+            )
+        except services.RateLimited as exc:
+            form.add_error(None, str(exc))
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            messages.success(request, f"Your message was sent to {primary.user.display_name}.")
+            return redirect("contacts:account_home", number=account.number)
+    return render(
+        request,
+        "contacts/contact_billing_admin.html",
+        {"account": account, "primary": primary, "form": form},
+        status=200 if form.is_bound is False or form.is_valid() else 400,
+    )
+
+
+@login_required
+def staff_home(request):
+    if not request.user.is_vendor_staff:
+        raise Http404("No such page")
+    accounts = selectors.staff_account_list(user=request.user)
+    return render(request, "contacts/staff_home.html", {"accounts": accounts})
