@@ -27,7 +27,9 @@ ACCOUNTS = [
         kind=AccountKind.CORPORATE,
         currency="USD",
         time_zone="America/New_York",
-        billing_address="Acme Corporation\nAccounts Payable\n100 Main Street\nSpringfield, IL 62701\nUSA",
+        billing_address=(
+            "Acme Corporation\nAccounts Payable\n100 Main Street\nSpringfield, IL 62701\nUSA"
+        ),
         po_required=True,
     ),
     dict(
@@ -58,7 +60,9 @@ PEOPLE = [
     DemoPerson("globex.finance", "finanzen@globex.example", "Felix", "Wagner"),
     DemoPerson("initech.owner", "owner@initech.example", "Olivia", "Nguyen"),
     DemoPerson("initech.dev", "dev@initech.example", "Dev", "Patel"),
-    DemoPerson("rep.alice", "alice.rep@logmein.example", "Alice", "Reyes", StaffRole.REPRESENTATIVE),
+    DemoPerson(
+        "rep.alice", "alice.rep@logmein.example", "Alice", "Reyes", StaffRole.REPRESENTATIVE
+    ),
     DemoPerson("rep.bob", "bob.rep@logmein.example", "Bob", "Chen", StaffRole.REPRESENTATIVE),
     DemoPerson("dealdesk.dana", "dealdesk@logmein.example", "Dana", "Kim", StaffRole.DEAL_DESK),
     DemoPerson("finance.frank", "finance@logmein.example", "Frank", "Ortiz", StaffRole.FINANCE),

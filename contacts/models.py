@@ -5,7 +5,12 @@ from django.utils.crypto import salted_hmac
 
 from quotes.money import CURRENCY_CHOICES
 
-from .validators import LOGIN_ID_HELP, validate_account_number, validate_login_id, validate_time_zone
+from .validators import (
+    LOGIN_ID_HELP,
+    validate_account_number,
+    validate_login_id,
+    validate_time_zone,
+)
 
 
 class StaffRole(models.TextChoices):

@@ -7,8 +7,8 @@ accounts, from their staff role. Nobody outside this module calls guardian's ``a
 """
 
 from django.contrib.auth.models import Group
-from django.db import transaction
 from django.contrib.contenttypes.models import ContentType
+from django.db import transaction
 from guardian.models import GroupObjectPermission, UserObjectPermission
 from guardian.shortcuts import assign_perm, get_objects_for_user, remove_perm
 

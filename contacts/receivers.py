@@ -2,14 +2,25 @@
 logic lives here."""
 
 from axes.signals import user_locked_out
+from django.conf import settings
 from django.dispatch import receiver
+from django.utils import timezone
 
-from audit.models import AuditAction
-from audit.services import audit_record
+from audit.models import AuditAction, AuditEvent
+from audit.services import audit_record, client_ip
 
 
 @receiver(user_locked_out, dispatch_uid="contacts.audit_lockout")
 def audit_lockout(sender, request=None, username=None, ip_address=None, **kwargs):
+    # axes signals every refused attempt during a lockout; the trail wants the lockout once.
+    already = AuditEvent.objects.filter(
+        action=AuditAction.LOGIN_LOCKED_OUT,
+        actor_login=username or "",
+        ip_address=client_ip(request),
+        occurred_at__gte=timezone.now() - settings.AXES_COOLOFF_TIME,
+    ).exists()
+    if already:
+        return
     audit_record(
         action=AuditAction.LOGIN_LOCKED_OUT,
         actor_login=username or "",

@@ -1,0 +1,121 @@
+"""The access matrix: every URL the project serves, one row each.
+
+A row says which roles may use the URL and with which status; everything not listed is denied
+with 404 (deny by default). For URLs that take an account's object, the matrix checks each role
+against its own account's object, the other account's object and a missing one; "other" and
+"missing" must give the same 404 to everyone scoped to one account.
+
+Adding a URL: add one ``Route`` line below. ``test_every_url_has_a_row`` fails until you do.
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+ROLES = (
+    "anonymous",
+    "member_a",
+    "contact_a",
+    "contact_b",
+    "rep_a",
+    "rep_b",
+    "deal_desk",
+    "finance",
+)
+# Roles scoped to one account; the others (deal desk, finance) work across all accounts.
+HOME_ACCOUNT = {"member_a": "a", "contact_a": "a", "contact_b": "b", "rep_a": "a", "rep_b": "b"}
+ALL_ACCOUNT_ROLES = ("deal_desk", "finance")
+TARGETS = ("own", "other", "missing")
+
+CUSTOMERS = ("member_a", "contact_a", "contact_b")
+BILLING_CONTACTS = ("contact_a", "contact_b")
+REPS = ("rep_a", "rep_b")
+STAFF = ("rep_a", "rep_b", "deal_desk", "finance")
+EVERYONE_SIGNED_IN = ROLES[1:]
+
+
+def ok(roles, status=200) -> dict[str, int]:
+    return dict.fromkeys(roles, status)
+
+
+@dataclass(frozen=True)
+class Route:
+    name: str
+    method: str = "GET"
+    # Builds URL kwargs from (world, account) — account is None for the "missing" target.
+    obj: Callable | None = None
+    allowed: dict[str, int] = field(default_factory=dict)
+    anonymous: int = 302  # login_required redirects to sign-in
+    data: Callable | None = None  # POST body from the world
+    kwargs: Callable | None = None  # kwargs for object-less URLs that still take arguments
+
+    @property
+    def id(self) -> str:
+        return f"{self.method} {self.name}"
+
+
+def account_number(world, account):
+    return {"number": account.number if account is not None else "OV-9999999"}
+
+
+def billing_admin_message(world):
+    return {"message": "Please add 20 seats to our plan."}
+
+
+def bogus_reset_link(world):
+    return {"uidb64": "MQ", "token": "set-password-not-a-token"}
+
+
+ROUTES = [
+    # Public pages: everyone gets them, signed in or not.
+    Route("contacts:login", allowed=ok(EVERYONE_SIGNED_IN), anonymous=200),
+    Route("contacts:corporate_login", allowed=ok(EVERYONE_SIGNED_IN), anonymous=200),
+    Route("contacts:password_reset", allowed=ok(EVERYONE_SIGNED_IN), anonymous=200),
+    Route("contacts:password_reset_done", allowed=ok(EVERYONE_SIGNED_IN), anonymous=200),
+    Route(
+        "contacts:password_reset_confirm",
+        kwargs=bogus_reset_link,
+        allowed=ok(EVERYONE_SIGNED_IN),
+        anonymous=200,
+    ),
+    Route("contacts:password_reset_complete", allowed=ok(EVERYONE_SIGNED_IN), anonymous=200),
+    Route("contacts:logout", method="POST", allowed=ok(EVERYONE_SIGNED_IN, 302), anonymous=302),
+    # Signed-in pages.
+    Route("contacts:home", allowed=ok(EVERYONE_SIGNED_IN, 302)),
+    Route("contacts:staff_home", allowed=ok(STAFF)),
+    Route("contacts:account_home", obj=account_number, allowed=ok(EVERYONE_SIGNED_IN)),
+    Route("contacts:email_billing_admin", obj=account_number, allowed=ok(["member_a"])),
+    Route(
+        "contacts:email_billing_admin",
+        method="POST",
+        obj=account_number,
+        data=billing_admin_message,
+        allowed=ok(["member_a"], 302),
+    ),
+]
+
+# URL names the matrix does not cover, and why.
+NOT_IN_MATRIX = {
+    # Django's admin checks is_staff itself; tests/security/test_admin_access.py covers it.
+    "admin",
+}
+
+
+def expected_status(route: Route, role: str, target: str | None) -> int:
+    if role == "anonymous":
+        return route.anonymous
+    if role not in route.allowed:
+        return 404
+    if target in (None, "own"):
+        return route.allowed[role]
+    if target == "missing":
+        return 404
+    # "other": only roles that work across all accounts may see another account's object.
+    return route.allowed[role] if role in ALL_ACCOUNT_ROLES else 404
+
+
+def cases():
+    for route in ROUTES:
+        targets = TARGETS if route.obj else (None,)
+        for role in ROLES:
+            for target in targets:
+                yield route, role, target
