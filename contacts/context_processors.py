@@ -11,6 +11,9 @@ def portal(request):
             nav.append(("Accounts", reverse("contacts:staff_home")))
         else:
             nav.append(("My account", reverse("contacts:home")))
+        if user.is_vendor_staff or user.memberships.filter(role="billing_contact").exists():
+            nav.append(("Quotes", reverse("quotes:list")))
+            nav.append(("My tasks", reverse("workflows:inbox")))
         if user.is_staff:
             nav.append(("Administration", reverse("admin:index")))
     return {"nav_items": nav, "product_name": settings.PRODUCT_NAME}

@@ -7,4 +7,6 @@ admin.site.site_title = "corp_billing"
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("", include("contacts.urls")),
+    path("", include("quotes.urls")),
+    path("", include("workflows.urls")),
 ]

@@ -9,7 +9,8 @@ account's time zone) and stores the SHA-256 of the bytes. Three properties matte
 * Determinism. The same document gives the same bytes (``invariant=1``, no timestamps), so a
   stored hash identifies what the customer accepted.
 * Linear cost. One long ``Table`` re-measures and copies every remaining row at each page break,
-  which is super-linear; the line table is built one page-sized ``Table`` at a time instead.
+  which is super-linear; the line table is built one page-sized ``Table`` at a time instead, from
+  rows whose heights are computed up front (see ``_PagedLineTable``).
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from reportlab.lib.enums import TA_RIGHT
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
+from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.platypus import (
     Flowable,
     KeepTogether,
@@ -35,8 +37,10 @@ from reportlab.platypus import (
     Table,
     TableStyle,
 )
+from reportlab.platypus.flowables import HRFlowable
+from reportlab.platypus.tables import CellStyle
 
-from quotes.money import minor_unit, round_money
+from quotes.money import format_money, minor_unit, round_money
 
 
 @dataclass(frozen=True)
@@ -84,20 +88,22 @@ class QuoteDocument:
     acceptance: PdfAcceptance | None = None
 
 
-# Measured with bench/pdf_bench.py: a page holds about 45 one-line rows, so a first guess a bit
-# above that usually needs a single Table build per page (too small doubles, too large wastes).
-DEFAULT_CHUNK_ROWS = 60
+# The most rows one line Table may hold. An A4 page holds at most about 50 rows, so by default
+# every page gets exactly one Table; a smaller cap only adds Tables (see bench/pdf_bench.py).
+DEFAULT_CHUNK_ROWS = 100
 
 PAGE_SIZE = A4
 MARGIN = 15 * mm
 FRAME_WIDTH = PAGE_SIZE[0] - 2 * MARGIN
 
-# Text is cut into pieces of at most this many characters / lines, each piece in its own table
-# row, so no single row can outgrow a page (reportlab cannot split inside a row without the
-# fragile in-row splitting) and one pasted essay cannot make the render fail.
+# Long user text is cut into pieces, each in its own table row, so that no row can outgrow a page:
+# reportlab does not split a row (short of its fragile in-row splitting) and would fail the whole
+# render over one pasted essay. Limits for paragraph cells, in characters and lines...
 _CELL_MAX_CHARS = 1200
 _NARROW_CELL_MAX_CHARS = 240
 _CELL_MAX_LINES = 25
+# ...and for the pre-wrapped cells of the line table, in lines (40 lines = 384 of ~745 pt).
+_ROW_MAX_LINES = 40
 
 # C0/C1 controls (but tab and newline), DEL and lone surrogates: invisible at best, and a lone
 # surrogate cannot be encoded at all.
@@ -194,11 +200,6 @@ def _unit_price(value: Decimal, currency: str) -> str:
     return f"{value:,.{max(minor_unit(currency), significant)}f}"
 
 
-def _money(value: Decimal, currency: str) -> str:
-    # Same output as quotes.money.format_money; spelt out so a negative discount line reads right.
-    return f"{_amount(value, currency)} {currency}"
-
-
 def _date(value: datetime.date) -> str:
     """ISO dates: unambiguous for customers in any locale."""
     return value.isoformat()
@@ -211,22 +212,30 @@ def _styles() -> dict[str, ParagraphStyle]:
     base = ParagraphStyle("base", fontName="Helvetica", fontSize=9, leading=11.5, textColor=_INK)
     return {
         "base": base,
-        "small": ParagraphStyle("small", base, fontSize=8, leading=10),
         "muted": ParagraphStyle("muted", base, fontSize=8, leading=10, textColor=_MUTED),
-        "vendor": ParagraphStyle("vendor", base, fontName="Helvetica-Bold", fontSize=14, leading=17),
+        "vendor": ParagraphStyle(
+            "vendor", base, fontName="Helvetica-Bold", fontSize=14, leading=17
+        ),
         "title": ParagraphStyle(
             "title", base, fontName="Helvetica-Bold", fontSize=16, leading=19, alignment=TA_RIGHT
         ),
         "right": ParagraphStyle("right", base, alignment=TA_RIGHT),
         "label": ParagraphStyle("label", base, fontSize=8, leading=10, textColor=_MUTED),
         "h2": ParagraphStyle(
-            "h2", base, fontName="Helvetica-Bold", fontSize=10.5, leading=13, spaceBefore=8,
+            "h2",
+            base,
+            fontName="Helvetica-Bold",
+            fontSize=10.5,
+            leading=13,
+            spaceBefore=8,
             spaceAfter=3,
         ),
-        "cell": ParagraphStyle("cell", base, fontSize=8, leading=9.6),
-        "cell_desc": ParagraphStyle("cell_desc", base, fontSize=7.5, leading=9, textColor=_MUTED),
         "stamp_title": ParagraphStyle(
-            "stamp_title", base, fontName="Helvetica-Bold", fontSize=14, leading=17,
+            "stamp_title",
+            base,
+            fontName="Helvetica-Bold",
+            fontSize=14,
+            leading=17,
             textColor=_STAMP,
         ),
         "stamp": ParagraphStyle("stamp", base, fontName="Helvetica-Bold", textColor=_STAMP),
@@ -242,166 +251,350 @@ _COL_WIDTHS = tuple(
     w if w is not None else FRAME_WIDTH - sum(x for x in _FIXED_WIDTHS if x is not None)
     for w in _FIXED_WIDTHS
 )
-_NUMERIC_FROM = 2  # columns from Qty on are right-aligned, except Unit
+_RIGHT_ALIGNED = frozenset({2, 4, 5, 6})
+_FONT_SIZE = 8
+_LEADING = 9.6
+_PAD_X = 3
+_PAD_Y = 2.5
+_SKU_WIDTH = _COL_WIDTHS[0] - 2 * _PAD_X
+_PRODUCT_WIDTH = _COL_WIDTHS[1] - 2 * _PAD_X
+_UNIT_WIDTH = _COL_WIDTHS[3] - 2 * _PAD_X
+_HEADER_HEIGHT = _LEADING + 2 * _PAD_Y
 
+
+def _cell_styles(prefix: str, font: str) -> list[CellStyle]:
+    styles = []
+    for column in range(len(_COLUMNS)):
+        style = CellStyle(f"{prefix}-{column}")
+        style.fontname, style.fontsize, style.leading = font, _FONT_SIZE, _LEADING
+        style.color = _INK
+        style.valign = "TOP"
+        style.alignment = "RIGHT" if column in _RIGHT_ALIGNED else "LEFT"
+        style.leftPadding = style.rightPadding = _PAD_X
+        style.topPadding = style.bottomPadding = _PAD_Y
+        styles.append(style)
+    return styles
+
+
+# Cell styles are given to every line Table ready-made, one shared list per kind of row, rather
+# than as TableStyle cell commands: those would build and update a CellStyle per cell per Table.
+# Safe to share because no Table here gets a cell command that would modify them in place.
+_HEADER_CELL_STYLES = _cell_styles("line-header", "Helvetica-Bold")
+_BODY_CELL_STYLES = _cell_styles("line-body", "Helvetica")
 _LINE_TABLE_STYLE = TableStyle(
     [
-        ("FONT", (0, 0), (-1, 0), "Helvetica-Bold", 8),
-        ("FONT", (0, 1), (-1, -1), "Helvetica", 8),
-        ("TEXTCOLOR", (0, 0), (-1, -1), _INK),
         ("BACKGROUND", (0, 0), (-1, 0), _HEADER_BG),
-        ("VALIGN", (0, 0), (-1, -1), "TOP"),
-        ("ALIGN", (_NUMERIC_FROM, 0), (-1, -1), "RIGHT"),
-        ("ALIGN", (3, 0), (3, -1), "LEFT"),
         ("LINEBELOW", (0, 0), (-1, -1), 0.25, _RULE),
-        ("TOPPADDING", (0, 0), (-1, -1), 2.5),
-        ("BOTTOMPADDING", (0, 0), (-1, -1), 2.5),
-        ("LEFTPADDING", (0, 0), (-1, -1), 3),
-        ("RIGHTPADDING", (0, 0), (-1, -1), 3),
     ]
 )
+_CONTINUATION_STYLE = TableStyle([("LINEBELOW", (0, 0), (-1, -1), 0.25, _RULE)])
 
 
-def _line_rows(line: PdfLine, currency: str, st: dict[str, ParagraphStyle]) -> list[list]:
-    """The table rows of one quote line: usually one; more when its text is very long."""
-    skus = [_p(piece, st["cell"]) for piece in _chunks(line.sku, _NARROW_CELL_MAX_CHARS)]
-    units = [_p(piece, st["cell"]) for piece in _chunks(line.unit, _NARROW_CELL_MAX_CHARS)]
-    names = _chunks(line.name, _CELL_MAX_CHARS)
-    descriptions = _chunks(line.description, _CELL_MAX_CHARS)
-    product: list[Paragraph] = []
-    if len(names) <= 1 and len(descriptions) <= 1:
-        markup = "<br/>".join(
-            [f"<b>{_esc(piece)}</b>" for piece in names]
-            + [f'<font size="7.5" color="#52606d">{_esc(piece)}</font>' for piece in descriptions]
-        )
-        if markup:
-            product.append(_p_markup(markup, st["cell"]))
-    else:
-        product += [_p_markup(f"<b>{_esc(piece)}</b>", st["cell"]) for piece in names]
-        product += [_p(piece, st["cell_desc"]) for piece in descriptions]
+def _wrap_line(line: str, font: str, size: float, width: float) -> list[str]:
+    """Greedy word wrap of one line; a word wider than ``width`` is cut between characters."""
+    if stringWidth(line, font, size) <= width:
+        return [line]
+    space = stringWidth(" ", font, size)
+    lines: list[str] = []
+    current, current_width = "", 0.0
+    for word in line.split(" "):
+        word_width = stringWidth(word, font, size)
+        if current and current_width + space + word_width <= width:
+            current, current_width = f"{current} {word}", current_width + space + word_width
+            continue
+        if current:
+            lines.append(current)
+        if word_width <= width:
+            current, current_width = word, word_width
+            continue
+        # Standard fonts have no kerning, so character widths add up exactly.
+        current, current_width = "", 0.0
+        for char in word:
+            char_width = stringWidth(char, font, size)
+            if current and current_width + char_width > width:
+                lines.append(current)
+                current, current_width = "", 0.0
+            current, current_width = current + char, current_width + char_width
+    if current:
+        lines.append(current)
+    return lines
 
-    first = [
-        skus[0] if skus else "",
-        product[0] if product else "",
-        _plain_number(line.quantity),
-        units[0] if units else "",
-        _unit_price(line.unit_price, currency),
-        _plain_number(line.discount_percent),
-        _amount(line.net_amount, currency),
+
+def _wrap(text: str, font: str, size: float, width: float) -> list[str]:
+    """Cleaned ``text`` as plain lines no wider than ``width``; ``[]`` for blank text."""
+    text = _clean(text).replace("\t", " ").strip("\n")
+    if not text.strip():
+        return []
+    lines: list[str] = []
+    for line in text.split("\n"):
+        lines += _wrap_line(line, font, size, width)
+    return lines
+
+
+def _groups(lines: list, size: int = _ROW_MAX_LINES) -> list[list]:
+    return [lines[i : i + size] for i in range(0, len(lines), size)]
+
+
+class _TextLines(Flowable):
+    """Pre-wrapped lines of plain text, each with its own font and colour.
+
+    Drawn as plain text, never parsed as markup, so user text is drawn literally and must not be
+    escaped (an escaped ``&amp;`` would be printed as such). Wrapping once up front, rather than a
+    ``Paragraph`` per cell re-wrapped at every measurement, is what keeps a line cheap.
+    """
+
+    def __init__(self, lines: list[tuple[str, str, float, float, colors.Color]], width: float):
+        super().__init__()
+        self.lines = lines  # (text, font, size, leading, colour)
+        self.width = width
+        self.height = sum(leading for _, _, _, leading, _ in lines)
+
+    def wrap(self, avail_width, avail_height):
+        return self.width, self.height
+
+    def draw(self):
+        # Only used outside _LineTable, which writes these lines into its own text object.
+        text = self.canv.beginText()
+        y = self.height
+        for line, font, size, leading, colour in self.lines:
+            y -= leading
+            text.setFont(font, size, leading)
+            text.setFillColor(colour)
+            text.setTextOrigin(0, y + 0.22 * size)
+            text.textLine(line)
+        self.canv.drawText(text)
+
+
+class _LineTable(Table):
+    """A ``Table`` that writes all its text into one PDF text object.
+
+    Drawing each cell with ``drawString`` starts a text object and sets font and colour per cell;
+    with seven cells a line, that was most of the cost of a long quote. Cells of other kinds are
+    left to ``Table``. ``_drawCell`` is reportlab's per-cell hook: were it renamed, ``Table``
+    would simply draw every cell itself again.
+    """
+
+    def draw(self):
+        self._text = self.canv.beginText()
+        self._text_style: tuple | None = None
+        super().draw()
+        # After backgrounds and rules, which the text never overlaps.
+        self.canv.drawText(self._text)
+        del self._text, self._text_style
+
+    def _put(self, x: float, y: float, line: str, font: str, size: float, leading: float, colour):
+        # Lines stay in reading order (row by row) so text extraction and screen readers follow
+        # the table; font and colour are only set when they change.
+        style = self._text_style
+        # Identity checks: fonts and colours here are shared constants, and Color.__eq__ is slow.
+        if style is None or font is not style[0] or colour is not style[3] or size != style[1]:
+            self._text.setFont(font, size, leading)
+            self._text.setFillColor(colour)
+            self._text_style = (font, size, leading, colour)
+        self._text.setTextOrigin(x, y)
+        self._text.textLine(line)
+
+    def _drawCell(self, cellval, cellstyle, pos, size):
+        if isinstance(cellval, tuple) and len(cellval) == 1:
+            cellval = cellval[0]  # how Table holds a cell it measured itself
+        colpos, rowpos = pos
+        colwidth, rowheight = size
+        if isinstance(cellval, _TextLines):
+            y = rowpos + rowheight - cellstyle.topPadding
+            x = colpos + cellstyle.leftPadding
+            for line, font, font_size, leading, colour in cellval.lines:
+                y -= leading
+                self._put(x, y + 0.22 * font_size, line, font, font_size, leading, colour)
+            return
+        if not isinstance(cellval, str):
+            super()._drawCell(cellval, cellstyle, pos, size)
+            return
+        font, font_size, leading = cellstyle.fontname, cellstyle.fontsize, cellstyle.leading
+        colour = cellstyle.color
+        right = cellstyle.alignment == "RIGHT"
+        # Same placement as Table: top-aligned, first baseline one font size below the padding.
+        y = rowpos + rowheight - cellstyle.topPadding - font_size
+        for line in cellval.split("\n"):
+            if line:
+                if right:
+                    x = colpos + colwidth - cellstyle.rightPadding
+                    x -= _width(line, font, font_size)
+                else:
+                    x = colpos + cellstyle.leftPadding
+                self._put(x, y, line, font, font_size, leading, colour)
+            y -= leading
+
+
+def _char_widths(font: str) -> dict[str, float]:
+    return {char: stringWidth(char, font, 1000) for char in "0123456789,.-%"}
+
+
+# Right-aligned cells are mostly numbers: summing cached character widths is exact for standard
+# fonts (no kerning) and much cheaper than reportlab's general stringWidth.
+_DIGIT_WIDTHS = {font: _char_widths(font) for font in ("Helvetica", "Helvetica-Bold")}
+
+
+def _width(text: str, font: str, size: float) -> float:
+    widths = _DIGIT_WIDTHS.get(font)
+    if widths is None or not all(char in widths for char in text):
+        return stringWidth(text, font, size)
+    return sum(widths[char] for char in text) * size / 1000
+
+
+def _product_cells(line: PdfLine) -> list[_TextLines]:
+    """The product cell: the name in bold, then the description; one flowable per table row."""
+    styled = [
+        (text, "Helvetica-Bold", _FONT_SIZE, _LEADING, _INK)
+        for text in _wrap(line.name, "Helvetica-Bold", _FONT_SIZE, _PRODUCT_WIDTH)
+    ] + [
+        (text, "Helvetica", 7.5, 9, _MUTED)
+        for text in _wrap(line.description, "Helvetica", 7.5, _PRODUCT_WIDTH)
     ]
-    rows = [first]
-    extra = max(len(skus), len(product), len(units)) - 1
-    for i in range(1, extra + 1):
-        rows.append(
-            [
-                skus[i] if i < len(skus) else "",
-                product[i] if i < len(product) else "",
-                "",
-                units[i] if i < len(units) else "",
-                "",
-                "",
-                "",
-            ]
+    return [_TextLines(group, _PRODUCT_WIDTH) for group in _groups(styled)]
+
+
+_Row = tuple[list, float]  # (cells, height)
+
+
+def _line_rows(line: PdfLine, currency: str) -> list[_Row]:
+    """The table rows of one quote line: one, unless its text is longer than a row may be.
+
+    Heights are computed here, exactly as ``Table`` would (lines x leading + padding), so pages
+    can be filled without asking reportlab to measure.
+    """
+    skus = _groups(_wrap(line.sku, "Helvetica", _FONT_SIZE, _SKU_WIDTH))
+    units = _groups(_wrap(line.unit, "Helvetica", _FONT_SIZE, _UNIT_WIDTH))
+    product = _product_cells(line)
+    rows: list[_Row] = []
+    for i in range(max(len(skus), len(product), len(units), 1)):
+        sku = skus[i] if i < len(skus) else []
+        unit = units[i] if i < len(units) else []
+        cells = [
+            "\n".join(sku),
+            product[i] if i < len(product) else "",
+            "",
+            "\n".join(unit),
+            "",
+            "",
+            "",
+        ]
+        if i == 0:
+            cells[2] = _plain_number(line.quantity)
+            cells[4] = _unit_price(line.unit_price, currency)
+            cells[5] = _plain_number(line.discount_percent)
+            cells[6] = _amount(line.net_amount, currency)
+        content = max(
+            max(len(sku), len(unit), 1) * _LEADING,
+            product[i].height if i < len(product) else 0,
         )
+        rows.append((cells, content + 2 * _PAD_Y))
     return rows
 
 
-def _header_row() -> list[str]:
-    return list(_COLUMNS)
+def _line_table(rows: list[_Row], *, header: bool = True, measured: bool = True) -> Table:
+    """A Table of ``rows``, under the column header unless ``header`` is false.
 
-
-def _table(rows: list[list]) -> Table:
-    return Table(
-        rows,
+    ``measured=False`` leaves row heights to reportlab: the naive single-Table comparison.
+    """
+    heights = [height for _, height in rows]
+    return _LineTable(
+        [list(_COLUMNS), *(cells for cells, _ in rows)] if header else [c for c, _ in rows],
         colWidths=_COL_WIDTHS,
-        style=_LINE_TABLE_STYLE,
-        repeatRows=1,
+        rowHeights=([_HEADER_HEIGHT, *heights] if header else heights) if measured else None,
+        style=_LINE_TABLE_STYLE if header else _CONTINUATION_STYLE,
+        cellStyles=[_HEADER_CELL_STYLES] * header + [_BODY_CELL_STYLES] * len(rows),
+        repeatRows=1 if header else 0,
         hAlign="LEFT",
     )
 
 
 class _PagedLineTable(Flowable):
-    """The line table, built as one ``Table`` per page.
+    """The line table as one ``Table`` per page (at most ``chunk_rows`` rows each).
 
-    A single ``Table`` re-measures and copies every remaining row each time it is split at a page
-    end, so its cost grows with rows x pages. Here each page only ever builds a ``Table`` of
-    about a page of rows (``chunk_rows``, doubled while it still fits): the part that fits is
-    drawn and the rest becomes a new ``_PagedLineTable``. Every page gets exactly one header row,
-    at its top, and none appears mid-page.
+    A single long ``Table`` re-measures and copies every remaining row each time it is split at a
+    page end, so its cost grows with rows x pages. Here row heights are known up front, so each
+    piece takes exactly the rows that fit, becomes one small ``Table`` with the header row, and
+    leaves the rest to a new ``_PagedLineTable``: cost stays linear, every page starts with the
+    header, and no header appears mid-page.
     """
 
-    def __init__(self, header: list, rows: list[list], chunk_rows: int, start: int = 0):
+    def __init__(self, rows: list[_Row], chunk_rows: int, start: int = 0, header: bool = True):
         super().__init__()
-        self._header = header
         self._rows = rows  # shared, never copied, between the pieces of one table
         self._chunk_rows = max(1, chunk_rows)
         self._start = start
-        self._fitted: tuple[float, float, Table, int] | None = None
+        self._header = header
         self.hAlign = "LEFT"
 
-    def _fit(self, avail_width: float, avail_height: float) -> tuple[Table, int]:
-        """A table of the next rows: all remaining ones, or enough to overflow the space."""
-        if self._fitted and self._fitted[:2] == (avail_width, avail_height):
-            return self._fitted[2], self._fitted[3]
-        count = self._chunk_rows
-        while True:
-            end = min(self._start + count, len(self._rows))
-            table = _table([self._header, *self._rows[self._start : end]])
-            _, height = table.wrap(avail_width, avail_height)
-            if height > avail_height or end == len(self._rows):
-                break
-            count *= 2
-        self._fitted = (avail_width, avail_height, table, end)
-        return table, end
+    def _fit(self, avail_height: float) -> tuple[int, float]:
+        """How many rows from ``start`` fit (capped at ``chunk_rows``), and their height."""
+        used = _HEADER_HEIGHT if self._header else 0.0
+        end = min(self._start + self._chunk_rows, len(self._rows))
+        for index in range(self._start, end):
+            height = self._rows[index][1]
+            if used + height > avail_height:
+                return index - self._start, used + height  # the height that overflows
+            used += height
+        return end - self._start, used
+
+    def _piece(self, count: int) -> Table:
+        return _line_table(self._rows[self._start : self._start + count], header=self._header)
 
     def wrap(self, avail_width, avail_height):
-        table, _ = self._fit(avail_width, avail_height)
-        # Unless it is the last piece, this is the height of a prefix that already overflows:
-        # enough for the frame to ask for a split, without measuring the remaining rows.
-        self.width, self.height = table._width, table._height
+        count, height = self._fit(avail_height)
+        # When rows remain beyond the cap or the space, report more than the space so the frame
+        # asks for a split; only the last piece is drawn directly.
+        remaining = len(self._rows) - self._start
+        self.width = sum(_COL_WIDTHS)
+        self.height = height if count == remaining else max(height, avail_height + 1)
         return self.width, self.height
 
     def split(self, avail_width, avail_height):
-        table, end = self._fit(avail_width, avail_height)
-        if end == len(self._rows) and table._height <= avail_height:
-            return [table]
-        parts = table.split(avail_width, avail_height)
-        if not parts:
+        count, _ = self._fit(avail_height)
+        if count == 0 and len(self._rows) > self._start:
             return []
-        fitted = len(parts[0]._cellvalues) - 1  # minus the header row
-        if fitted <= 0:
-            return []
-        rest = self._start + fitted
-        if rest >= len(self._rows):
-            return [parts[0]]
-        return [parts[0], _PagedLineTable(self._header, self._rows, self._chunk_rows, rest)]
+        rest = self._start + count
+        pieces: list[Flowable] = [self._piece(count)]
+        if rest < len(self._rows):
+            used = sum(height for _, height in self._rows[self._start : rest])
+            used += _HEADER_HEIGHT if self._header else 0.0
+            # Stopped by the cap with room left: continue on this page, without a header.
+            same_page = used + self._rows[rest][1] <= avail_height
+            pieces.append(_PagedLineTable(self._rows, self._chunk_rows, rest, not same_page))
+        return pieces
 
     def drawOn(self, canvas, x, y, _sW=0):
-        self._fitted[2].drawOn(canvas, x, y, _sW)
+        table = self._piece(len(self._rows) - self._start)
+        table.wrapOn(canvas, self.width, self.height)
+        table.drawOn(canvas, x, y, _sW)
 
 
 # --- the document ------------------------------------------------------------------------------
 
 
-def _two_column_block(
-    left: list, right: list, widths: tuple[float, float], right_align: bool = False
-) -> Table:
-    """Two independent columns, one short paragraph per row so the block can break across pages."""
-    height = max(len(left), len(right), 1)
+# Up to this height the two columns of a header block are laid out independently; beyond it (only
+# with absurdly long names or addresses) they go row by row, which can break across pages.
+_COMPACT_BLOCK_MAX_HEIGHT = 300
+
+_BLOCK_STYLE = [
+    ("VALIGN", (0, 0), (-1, -1), "TOP"),
+    ("LEFTPADDING", (0, 0), (-1, -1), 0),
+    ("RIGHTPADDING", (0, 0), (-1, -1), 0),
+    ("TOPPADDING", (0, 0), (-1, -1), 0),
+    ("BOTTOMPADDING", (0, 0), (-1, -1), 1),
+]
+
+
+def _two_column_block(left: list, right: list, widths: tuple[float, float]) -> Table:
+    """Two columns of short paragraphs, side by side."""
+    compact = Table([[left, right]], colWidths=widths, style=_BLOCK_STYLE, hAlign="LEFT")
+    if compact.wrap(sum(widths), 1e6)[1] <= _COMPACT_BLOCK_MAX_HEIGHT:
+        return compact
     rows = [
         [left[i] if i < len(left) else "", right[i] if i < len(right) else ""]
-        for i in range(height)
+        for i in range(max(len(left), len(right)))
     ]
-    style = [
-        ("VALIGN", (0, 0), (-1, -1), "TOP"),
-        ("LEFTPADDING", (0, 0), (-1, -1), 0),
-        ("RIGHTPADDING", (0, 0), (-1, -1), 0),
-        ("TOPPADDING", (0, 0), (-1, -1), 0),
-        ("BOTTOMPADDING", (0, 0), (-1, -1), 1),
-    ]
-    if right_align:
-        style.append(("ALIGN", (1, 0), (1, -1), "RIGHT"))
-    return Table(rows, colWidths=widths, style=style, hAlign="LEFT")
+    return Table(rows, colWidths=widths, style=_BLOCK_STYLE, hAlign="LEFT")
 
 
 def _labelled(label: str, value: str, st, max_chars: int = _NARROW_CELL_MAX_CHARS) -> list:
@@ -415,14 +608,14 @@ def _header_block(doc: QuoteDocument, st) -> list:
     left = [_p(piece, st["vendor"]) for piece in _chunks(doc.vendor_name, _NARROW_CELL_MAX_CHARS)]
     for address_line in doc.vendor_address:
         left += [_p(piece, st["muted"]) for piece in _chunks(address_line, _CELL_MAX_CHARS)]
-    right = [_p_markup("QUOTE", st["title"])]  # fixed text, nothing from _esc needed
+    right = [_p("QUOTE", st["title"])]
     right += [_p(piece, st["right"]) for piece in _chunks(doc.quote_number, _CELL_MAX_CHARS)]
     right.append(_p(f"Revision {doc.revision}", st["right"]))
     right += [
         _p_markup(f"Status: <b>{_esc(piece)}</b>", st["right"])
         for piece in _chunks(doc.status_label, _CELL_MAX_CHARS)
     ]
-    return [_two_column_block(left, right, (FRAME_WIDTH * 0.6, FRAME_WIDTH * 0.4), True)]
+    return [_two_column_block(left, right, (FRAME_WIDTH * 0.6, FRAME_WIDTH * 0.4))]
 
 
 def _parties_block(doc: QuoteDocument, st) -> list:
@@ -438,19 +631,21 @@ def _parties_block(doc: QuoteDocument, st) -> list:
     right += _labelled("Issued:", _date(doc.issued_on), st)
     right += _labelled("Valid until:", _date(doc.valid_until), st)
     right += _labelled("Currency:", doc.currency, st)
-    right += _labelled("Term:", f"{doc.term_months} months", st)
+    months = "month" if doc.term_months == 1 else "months"
+    right += _labelled("Term:", f"{doc.term_months} {months}", st)
     right += _labelled("Billing frequency:", doc.billing_frequency_label, st)
     right += _labelled("Prepared by:", doc.prepared_by, st)
     return [_two_column_block(left, right, (FRAME_WIDTH * 0.55, FRAME_WIDTH * 0.45))]
 
 
-def _totals_block(doc: QuoteDocument, st) -> list:
+def _totals_block(doc: QuoteDocument) -> list:
     currency = doc.currency
+    # Shown as a deduction; no "-0.00" when there is none.
     discount = -doc.discount_total if doc.discount_total else doc.discount_total
     rows = [
-        ["Subtotal", _money(doc.subtotal, currency)],
-        ["Discount", _money(discount, currency)],
-        ["Total", _money(doc.total, currency)],
+        ["Subtotal", format_money(doc.subtotal, currency)],
+        ["Discount", format_money(discount, currency)],
+        ["Total", format_money(doc.total, currency)],
     ]
     table = Table(
         rows,
@@ -529,33 +724,31 @@ def _acceptance_block(doc: QuoteDocument, st) -> list:
             ("BOTTOMPADDING", (0, -1), (-1, -1), 6),
         ],
     )
-    return [heading, stamp]
+    return [KeepTogether([heading, stamp])]
 
 
 def _story(doc: QuoteDocument, line_table: Flowable, st) -> list:
     story: list = []
     story += _header_block(doc, st)
     story.append(Spacer(1, 6))
-    story.append(
-        Table([[""]], colWidths=(FRAME_WIDTH,), style=[("LINEBELOW", (0, 0), (-1, -1), 1, _INK)])
-    )
+    story.append(HRFlowable(width="100%", thickness=1, color=_INK, spaceAfter=0))
     story.append(Spacer(1, 6))
     story += _parties_block(doc, st)
     story.append(Spacer(1, 10))
     story.append(_p(f"All amounts in {doc.currency}.", st["muted"]))
     story.append(Spacer(1, 3))
     story.append(line_table)
-    story += _totals_block(doc, st)
+    story += _totals_block(doc)
     story += _text_section("Terms", doc.terms, st)
     story += _text_section("Notes", doc.notes, st)
     story += _acceptance_block(doc, st)
     return story
 
 
-def _all_line_rows(doc: QuoteDocument, st) -> list[list]:
-    rows: list[list] = []
+def _all_line_rows(doc: QuoteDocument) -> list[_Row]:
+    rows: list[_Row] = []
     for line in doc.lines:
-        rows += _line_rows(line, doc.currency, st)
+        rows += _line_rows(line, doc.currency)
     return rows
 
 
@@ -593,11 +786,11 @@ def _build(doc: QuoteDocument, line_table: Flowable, st) -> bytes:
 def render_quote_pdf(doc: QuoteDocument, *, chunk_rows: int = DEFAULT_CHUNK_ROWS) -> bytes:
     """The quote as PDF bytes; identical bytes for an identical ``doc``."""
     st = _styles()
-    line_table = _PagedLineTable(_header_row(), _all_line_rows(doc, st), chunk_rows)
+    line_table = _PagedLineTable(_all_line_rows(doc), chunk_rows)
     return _build(doc, line_table, st)
 
 
 def render_quote_pdf_single_table(doc: QuoteDocument) -> bytes:
     """The same document with the lines as one big ``Table``: only for bench/pdf_bench.py."""
     st = _styles()
-    return _build(doc, _table([_header_row(), *_all_line_rows(doc, st)]), st)
+    return _build(doc, _line_table(_all_line_rows(doc), measured=False), st)

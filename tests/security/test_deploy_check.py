@@ -8,7 +8,12 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def _check_deploy(**env_overrides):
-    env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
+    # Only what production would have: no test-only switches from this process.
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in ("DATABASE_URL", "DJANGO_ALLOW_ASYNC_UNSAFE", "DJANGO_SETTINGS_MODULE")
+    }
     env.update(
         CORP_BILLING_PROFILE="production",
         SECRET_KEY=secrets.token_urlsafe(60),

@@ -1,0 +1,63 @@
+from django.contrib import admin
+
+from .models import Acceptance, ApprovalRule, Price, Product, Quote, QuoteLine, QuoteRevision
+
+
+class PriceInline(admin.TabularInline):
+    model = Price
+    extra = 1
+
+
+@admin.register(Product)
+class ProductAdmin(admin.ModelAdmin):
+    list_display = ("sku", "name", "unit", "is_active")
+    list_filter = ("is_active",)
+    search_fields = ("sku", "name")
+    inlines = [PriceInline]
+
+
+@admin.register(ApprovalRule)
+class ApprovalRuleAdmin(admin.ModelAdmin):
+    list_display = ("name", "kind", "threshold", "is_active")
+    list_editable = ("threshold", "is_active")
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Quotes change only through their workflow; the admin shows them."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class QuoteLineInline(admin.TabularInline):
+    model = QuoteLine
+    extra = 0
+    can_delete = False
+    fields = ("position", "sku", "name", "quantity", "unit_price", "discount_percent", "net_amount")
+    readonly_fields = fields
+
+
+@admin.register(Quote)
+class QuoteAdmin(ReadOnlyAdmin):
+    list_display = ("number", "account", "title", "created_by", "created_at")
+    search_fields = ("number", "account__number", "account__name", "title")
+    list_select_related = ("account", "created_by")
+
+
+@admin.register(QuoteRevision)
+class QuoteRevisionAdmin(ReadOnlyAdmin):
+    list_display = ("quote", "number", "status", "total", "currency", "valid_until")
+    list_filter = ("status",)
+    search_fields = ("quote__number",)
+    inlines = [QuoteLineInline]
+
+
+@admin.register(Acceptance)
+class AcceptanceAdmin(ReadOnlyAdmin):
+    list_display = ("revision", "accepted_by", "accepted_at", "po_number", "pdf_sha256")

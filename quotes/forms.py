@@ -1,0 +1,171 @@
+import uuid
+from decimal import Decimal
+
+from django import forms
+from django.core.exceptions import ValidationError
+
+from .models import BillingFrequency, Price, Product
+from .money import MAX_AMOUNT, minor_unit
+from .services import LineInput
+
+
+class QuoteHeaderForm(forms.Form):
+    term_months = forms.IntegerField(label="Term (months)", min_value=1, max_value=120, initial=12)
+    billing_frequency = forms.ChoiceField(
+        choices=BillingFrequency.choices, initial=BillingFrequency.ANNUALLY
+    )
+    valid_until = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}))
+    terms = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 3}), required=False, max_length=5000
+    )
+    notes = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 2}), required=False, max_length=5000
+    )
+
+
+class QuoteCreateForm(QuoteHeaderForm):
+    title = forms.CharField(
+        max_length=200,
+        help_text="What the customer will recognise, e.g. '2027 renewal, 250 seats'.",
+    )
+    # Identifies this form: posting it twice makes one quote.
+    idempotency_key = forms.UUIDField(widget=forms.HiddenInput, initial=uuid.uuid4)
+
+    field_order = ["title", "term_months", "billing_frequency", "valid_until", "terms", "notes"]
+
+
+class LineForm(forms.Form):
+    product = forms.ModelChoiceField(
+        queryset=Product.objects.filter(is_active=True), empty_label="— choose a product —"
+    )
+    quantity = forms.DecimalField(max_digits=12, decimal_places=2, min_value=Decimal("0.01"))
+    unit_price = forms.DecimalField(
+        required=False,
+        max_digits=16,
+        decimal_places=4,
+        min_value=Decimal(0),
+        help_text="Leave empty for the list price.",
+    )
+    discount_percent = forms.DecimalField(
+        label="Discount %",
+        max_digits=5,
+        decimal_places=2,
+        min_value=Decimal(0),
+        max_value=Decimal(100),
+        required=False,
+        help_text="Empty means no discount.",
+    )
+    description = forms.CharField(max_length=500, required=False)
+
+    def __init__(self, *args, currency: str, billing_frequency: str, **kwargs):
+        self.currency = currency
+        self.billing_frequency = billing_frequency
+        super().__init__(*args, **kwargs)
+
+    def clean_unit_price(self):
+        price = self.cleaned_data.get("unit_price")
+        if price is None:
+            return None
+        places = minor_unit(self.currency)
+        if price != price.quantize(Decimal(1).scaleb(-places)):
+            raise ValidationError(
+                f"{self.currency} amounts have {places} decimal place{'s' if places != 1 else ''}."
+                if places
+                else f"{self.currency} amounts have no decimal places."
+            )
+        if price > MAX_AMOUNT:
+            raise ValidationError("That amount is too large (at most 12 digits).")
+        return price
+
+    def clean(self):
+        cleaned = super().clean()
+        product = cleaned.get("product")
+        if product is None or "quantity" not in cleaned or self.has_error("unit_price"):
+            return cleaned
+        if cleaned.get("unit_price") is None:
+            price = Price.objects.filter(
+                product=product,
+                currency=self.currency,
+                billing_frequency=self.billing_frequency,
+            ).first()
+            if price is None:
+                self.add_error(
+                    "unit_price",
+                    f"{product.sku} has no {self.billing_frequency.replace('_', '-')} list price "
+                    f"in {self.currency}, the account's currency: enter a unit price.",
+                )
+                return cleaned
+            cleaned["unit_price"] = price.list_price
+        if cleaned["quantity"] * cleaned["unit_price"] > MAX_AMOUNT:
+            self.add_error("quantity", "This line's amount is too large (at most 12 digits).")
+        if cleaned.get("discount_percent") is None:
+            cleaned["discount_percent"] = Decimal(0)
+        return cleaned
+
+    def to_input(self) -> LineInput:
+        data = self.cleaned_data
+        return LineInput(
+            product=data["product"],
+            quantity=data["quantity"],
+            unit_price=data["unit_price"],
+            discount_percent=data["discount_percent"],
+            description=data.get("description", ""),
+        )
+
+
+class BaseLineFormSet(forms.BaseFormSet):
+    def __init__(self, *args, currency: str, billing_frequency: str, **kwargs):
+        self.currency = currency
+        self.billing_frequency = billing_frequency
+        super().__init__(*args, **kwargs)
+
+    def get_form_kwargs(self, index):
+        return {"currency": self.currency, "billing_frequency": self.billing_frequency}
+
+    def lines(self) -> list[LineInput]:
+        return [
+            form.to_input()
+            for form in self.forms
+            if form.has_changed() and not self._should_delete_form(form)
+        ]
+
+
+LineFormSet = forms.formset_factory(
+    LineForm, formset=BaseLineFormSet, extra=3, can_delete=True, max_num=5000, validate_max=True
+)
+
+
+class ReviewForm(forms.Form):
+    decision = forms.ChoiceField(choices=[("approve", "Approve"), ("send_back", "Send back")])
+    comment = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 3}), required=False, max_length=2000
+    )
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("decision") == "send_back" and not cleaned.get("comment", "").strip():
+            self.add_error("comment", "Say what must change before the quote can be approved.")
+        return cleaned
+
+
+class DecisionForm(forms.Form):
+    decision = forms.ChoiceField(
+        choices=[
+            ("accept", "Accept"),
+            ("reject", "Reject"),
+            ("request_changes", "Request changes"),
+        ]
+    )
+    comment = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 3}), required=False, max_length=2000
+    )
+    po_number = forms.CharField(label="Purchase order number", max_length=60, required=False)
+
+    def clean(self):
+        cleaned = super().clean()
+        decision, comment = cleaned.get("decision"), cleaned.get("comment", "").strip()
+        if decision == "reject" and not comment:
+            self.add_error("comment", "Give a reason for rejecting the quote.")
+        if decision == "request_changes" and not comment:
+            self.add_error("comment", "Say what you would like changed.")
+        return cleaned

@@ -1,0 +1,237 @@
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+
+from contacts.models import Account
+
+from .money import CURRENCY_CHOICES, DECIMAL_PLACES, MAX_DIGITS
+
+MONEY = {"max_digits": MAX_DIGITS, "decimal_places": DECIMAL_PLACES}
+
+
+class BillingFrequency(models.TextChoices):
+    MONTHLY = "monthly", "Monthly"
+    ANNUALLY = "annually", "Annually"
+    ONE_TIME = "one_time", "One-time"
+
+
+class Product(models.Model):
+    """An entry of the price book. Inactive products cannot be quoted."""
+
+    sku = models.CharField("SKU", max_length=40, unique=True)
+    name = models.CharField(max_length=200)
+    unit = models.CharField(max_length=40, help_text="e.g. seat / month, bundle of 10,000 min")
+    description = models.TextField(blank=True)
+    is_active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["sku"]
+
+    def __str__(self):
+        return f"{self.sku} — {self.name}"
+
+
+class Price(models.Model):
+    product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="prices")
+    currency = models.CharField(max_length=3, choices=CURRENCY_CHOICES)
+    billing_frequency = models.CharField(max_length=10, choices=BillingFrequency.choices)
+    list_price = models.DecimalField(**MONEY, validators=[MinValueValidator(Decimal(0))])
+
+    class Meta:
+        ordering = ["product__sku", "currency", "billing_frequency"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["product", "currency", "billing_frequency"], name="price_once"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.product.sku} {self.list_price} {self.currency} {self.billing_frequency}"
+
+
+class RuleKind(models.TextChoices):
+    LINE_DISCOUNT = "line_discount", "Any line discount over (%)"
+    QUOTE_DISCOUNT = "quote_discount", "Whole-quote discount over (%)"
+    TOTAL_AMOUNT = "total_amount", "Total over (in the account's currency)"
+
+
+class ApprovalRule(models.Model):
+    """Crossing an active rule sends a quote to deal desk before the customer sees it."""
+
+    name = models.CharField(max_length=100)
+    kind = models.CharField(max_length=20, choices=RuleKind.choices)
+    threshold = models.DecimalField(**MONEY, validators=[MinValueValidator(Decimal(0))])
+    is_active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["kind", "threshold"]
+
+    def __str__(self):
+        return self.name
+
+
+class RevisionStatus(models.TextChoices):
+    DRAFT = "draft", "Draft"
+    PENDING_APPROVAL = "pending_approval", "Pending internal approval"
+    SENT = "sent", "Sent"
+    ACCEPTED = "accepted", "Accepted"
+    REJECTED = "rejected", "Rejected"
+    CHANGES_REQUESTED = "changes_requested", "Changes requested"
+    EXPIRED = "expired", "Expired"
+    WITHDRAWN = "withdrawn", "Withdrawn"
+    SUPERSEDED = "superseded", "Superseded"
+
+
+# Statuses in which the customer has seen the revision: it is frozen.
+FROZEN_STATUSES = {
+    RevisionStatus.SENT,
+    RevisionStatus.ACCEPTED,
+    RevisionStatus.REJECTED,
+    RevisionStatus.CHANGES_REQUESTED,
+    RevisionStatus.EXPIRED,
+    RevisionStatus.WITHDRAWN,
+    RevisionStatus.SUPERSEDED,
+}
+CUSTOMER_VISIBLE_STATUSES = FROZEN_STATUSES
+
+
+class Quote(models.Model):
+    """A quote keeps its number for life; its content lives in revisions."""
+
+    number = models.CharField(max_length=20, unique=True)
+    account = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="quotes")
+    title = models.CharField(max_length=200)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    # One per create form: a double-posted form finds the quote the first post made.
+    idempotency_key = models.UUIDField(unique=True)
+    current_revision = models.ForeignKey(
+        "QuoteRevision", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self):
+        return self.number
+
+
+class QuoteRevision(models.Model):
+    quote = models.ForeignKey(Quote, on_delete=models.CASCADE, related_name="revisions")
+    number = models.PositiveIntegerField()
+    status = models.CharField(
+        max_length=20, choices=RevisionStatus.choices, default=RevisionStatus.DRAFT
+    )
+    currency = models.CharField(max_length=3, choices=CURRENCY_CHOICES)
+    term_months = models.PositiveIntegerField(
+        default=12, validators=[MinValueValidator(1), MaxValueValidator(120)]
+    )
+    billing_frequency = models.CharField(
+        max_length=10, choices=BillingFrequency.choices, default=BillingFrequency.ANNUALLY
+    )
+    valid_until = models.DateField()
+    terms = models.TextField(blank=True)
+    notes = models.TextField(blank=True)
+    subtotal = models.DecimalField(**MONEY, default=Decimal(0))
+    discount_total = models.DecimalField(**MONEY, default=Decimal(0))
+    total = models.DecimalField(**MONEY, default=Decimal(0))
+
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    # Deal-desk approval, tied to the material content it approved.
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    approved_at = models.DateTimeField(null=True, blank=True)
+    approved_fingerprint = models.CharField(max_length=64, blank=True)
+    review_comment = models.TextField(blank=True)
+
+    sent_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    sent_at = models.DateTimeField(null=True, blank=True)
+    sent_pdf_sha256 = models.CharField(max_length=64, blank=True)
+
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decision_comment = models.TextField(blank=True)
+
+    reminded_7d_at = models.DateTimeField(null=True, blank=True)
+    reminded_1d_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["quote", "number"]
+        constraints = [
+            models.UniqueConstraint(fields=["quote", "number"], name="revision_number_once"),
+        ]
+
+    def __str__(self):
+        return f"{self.quote.number} rev {self.number}"
+
+    @property
+    def is_frozen(self) -> bool:
+        return self.status in FROZEN_STATUSES
+
+
+class QuoteLine(models.Model):
+    revision = models.ForeignKey(QuoteRevision, on_delete=models.CASCADE, related_name="lines")
+    position = models.PositiveIntegerField()
+    product = models.ForeignKey(Product, on_delete=models.PROTECT, related_name="+")
+    # Snapshot of the price book at quoting time: a later price-book edit must not change a
+    # quote the customer has seen.
+    sku = models.CharField(max_length=40)
+    name = models.CharField(max_length=200)
+    unit = models.CharField(max_length=40)
+    description = models.CharField(max_length=500, blank=True)
+    quantity = models.DecimalField(max_digits=12, decimal_places=2)
+    unit_price = models.DecimalField(**MONEY)
+    discount_percent = models.DecimalField(max_digits=5, decimal_places=2, default=Decimal(0))
+    gross_amount = models.DecimalField(**MONEY)
+    discount_amount = models.DecimalField(**MONEY)
+    net_amount = models.DecimalField(**MONEY)
+
+    class Meta:
+        ordering = ["revision", "position"]
+        constraints = [
+            models.UniqueConstraint(fields=["revision", "position"], name="line_position_once"),
+        ]
+
+    def __str__(self):
+        return f"{self.revision} line {self.position} {self.sku}"
+
+
+class Acceptance(models.Model):
+    """Who accepted which revision, when, from where, and the SHA-256 of the exact PDF."""
+
+    revision = models.OneToOneField(
+        QuoteRevision, on_delete=models.PROTECT, related_name="acceptance"
+    )
+    accepted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    accepted_at = models.DateTimeField()
+    ip_address = models.GenericIPAddressField(null=True, blank=True)
+    pdf_sha256 = models.CharField(max_length=64)
+    po_number = models.CharField("purchase order number", max_length=60, blank=True)
+
+    def __str__(self):
+        return f"{self.revision} accepted by {self.accepted_by}"
+
+
+class QuoteCounter(models.Model):
+    """Last quote number issued per year; rows are locked while a number is taken."""
+
+    year = models.PositiveIntegerField(primary_key=True)
+    last = models.PositiveIntegerField(default=0)
+
+    def __str__(self):
+        return f"{self.year}: {self.last}"

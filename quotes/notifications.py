@@ -1,0 +1,97 @@
+"""Quote e-mails. Each is queued on commit, so a rolled-back action sends nothing."""
+
+from django.conf import settings
+from django.core.mail import EmailMessage
+from django.db import transaction
+from django.template.loader import render_to_string
+from django.urls import reverse
+
+from contacts.models import Membership, MembershipRole, StaffRole, User
+
+DECIDED = {"accepted": "accepted", "rejected": "rejected", "changes_requested": "changes requested"}
+
+
+def _link(revision) -> str:
+    return settings.SITE_URL + reverse("quotes:detail", args=[revision.quote.number])
+
+
+def _send(*, to: list[str], subject: str, template: str, context: dict) -> None:
+    to = sorted({address for address in to if address})
+    if not to:
+        return
+    body = render_to_string(template, context)
+    message = EmailMessage(subject=f"{settings.PRODUCT_NAME}: {subject}", body=body, to=to)
+    transaction.on_commit(message.send)
+
+
+def _emails(account, role) -> list[str]:
+    return list(
+        Membership.objects.filter(account=account, role=role, user__is_active=True).values_list(
+            "user__email", flat=True
+        )
+    )
+
+
+def _context(revision, **extra) -> dict:
+    return {"revision": revision, "quote": revision.quote, "link": _link(revision), **extra}
+
+
+def quote_sent(revision) -> None:
+    quote = revision.quote
+    _send(
+        to=_emails(quote.account, MembershipRole.BILLING_CONTACT),
+        subject=f"Quote {quote.number} (revision {revision.number}) is ready for your review",
+        template="quotes/email/quote_sent.txt",
+        context=_context(revision),
+    )
+
+
+def customer_decided(revision) -> None:
+    quote = revision.quote
+    _send(
+        to=_emails(quote.account, MembershipRole.REPRESENTATIVE),
+        subject=f"Quote {quote.number} rev {revision.number}: {DECIDED[revision.status]} by "
+        f"{revision.decided_by.display_name}",
+        template="quotes/email/customer_decided.txt",
+        context=_context(revision, verb=DECIDED[revision.status]),
+    )
+
+
+def approval_needed(revision) -> None:
+    to = User.objects.filter(staff_role=StaffRole.DEAL_DESK, is_active=True).values_list(
+        "email", flat=True
+    )
+    _send(
+        to=list(to),
+        subject=f"Approval needed: quote {revision.quote.number} rev {revision.number}",
+        template="quotes/email/approval_needed.txt",
+        context=_context(revision),
+    )
+
+
+def sent_back(revision) -> None:
+    _send(
+        to=_emails(revision.quote.account, MembershipRole.REPRESENTATIVE),
+        subject=f"Quote {revision.quote.number} was sent back by deal desk",
+        template="quotes/email/sent_back.txt",
+        context=_context(revision),
+    )
+
+
+def quote_expired(revision) -> None:
+    _send(
+        to=_emails(revision.quote.account, MembershipRole.REPRESENTATIVE),
+        subject=f"Quote {revision.quote.number} rev {revision.number} expired",
+        template="quotes/email/expired.txt",
+        context=_context(revision),
+    )
+
+
+def expiry_reminder(revision, kind: str) -> None:
+    days = 1 if kind == "1d" else 7
+    _send(
+        to=_emails(revision.quote.account, MembershipRole.BILLING_CONTACT),
+        subject=f"Quote {revision.quote.number} expires in {days} day{'s' if days > 1 else ''}",
+        template="quotes/email/reminder.txt",
+        context=_context(revision, days=days),
+    )

@@ -1,0 +1,99 @@
+"""Approval rules: which fired, and by how much. Pure functions over plain numbers."""
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+from .models import RuleKind
+from .money import HUNDRED, format_money
+
+
+@dataclass(frozen=True)
+class LineFigures:
+    position: int
+    name: str
+    discount_percent: Decimal
+
+
+@dataclass(frozen=True)
+class RuleHit:
+    rule_name: str
+    kind: str
+    threshold: Decimal
+    measured: Decimal
+    excess: Decimal
+    explanation: str
+
+
+def _pct(value: Decimal) -> str:
+    return f"{value:.2f}%"
+
+
+def _points(value: Decimal) -> str:
+    return f"{value:.2f} points"
+
+
+def quote_discount_percent(subtotal: Decimal, discount_total: Decimal) -> Decimal:
+    if subtotal == 0:
+        return Decimal(0)
+    return (discount_total / subtotal * HUNDRED).quantize(Decimal("0.01"))
+
+
+def evaluate(
+    rules,
+    *,
+    lines: list[LineFigures],
+    subtotal: Decimal,
+    discount_total: Decimal,
+    total: Decimal,
+    currency: str,
+) -> list[RuleHit]:
+    hits: list[RuleHit] = []
+    for rule in rules:
+        if not rule.is_active:
+            continue
+        if rule.kind == RuleKind.LINE_DISCOUNT:
+            for line in lines:
+                if line.discount_percent > rule.threshold:
+                    excess = line.discount_percent - rule.threshold
+                    hits.append(
+                        RuleHit(
+                            rule.name,
+                            rule.kind,
+                            rule.threshold,
+                            line.discount_percent,
+                            excess,
+                            f"Line {line.position} ({line.name}) has a "
+                            f"{_pct(line.discount_percent)} discount: {_points(excess)} over the "
+                            f"{_pct(rule.threshold)} limit.",
+                        )
+                    )
+        elif rule.kind == RuleKind.QUOTE_DISCOUNT:
+            measured = quote_discount_percent(subtotal, discount_total)
+            if measured > rule.threshold:
+                excess = measured - rule.threshold
+                hits.append(
+                    RuleHit(
+                        rule.name,
+                        rule.kind,
+                        rule.threshold,
+                        measured,
+                        excess,
+                        f"The whole quote is discounted {_pct(measured)}: {_points(excess)} "
+                        f"over the {_pct(rule.threshold)} limit.",
+                    )
+                )
+        elif rule.kind == RuleKind.TOTAL_AMOUNT and total > rule.threshold:
+            excess = total - rule.threshold
+            hits.append(
+                RuleHit(
+                    rule.name,
+                    rule.kind,
+                    rule.threshold,
+                    total,
+                    excess,
+                    f"The total {format_money(total, currency)} is "
+                    f"{format_money(excess, currency)} over the "
+                    f"{format_money(rule.threshold, currency)} limit.",
+                )
+            )
+    return hits

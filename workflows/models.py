@@ -1,0 +1,14 @@
+from django.db import models
+from viewflow.workflow.models import Process
+
+from quotes.models import Quote
+
+
+class QuoteProcess(Process):
+    """One trip of a quote through approval and the customer's decision. A quote re-issued after
+    rejection or expiry starts a new process; changes requested loop inside the same one."""
+
+    quote = models.ForeignKey(Quote, on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        verbose_name = "quote process"
