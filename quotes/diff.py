@@ -4,6 +4,8 @@ changed terms, dates and totals."""
 from collections import defaultdict
 from dataclasses import dataclass, field
 
+from .money import format_money
+
 LINE_FIELDS = (
     ("quantity", "Quantity"),
     ("unit_price", "Unit price"),
@@ -11,6 +13,7 @@ LINE_FIELDS = (
     ("description", "Description"),
     ("net_amount", "Amount"),
 )
+MONEY_FIELDS = {"unit_price", "net_amount", "subtotal", "discount_total", "total"}
 HEADER_FIELDS = (
     ("term_months", "Term (months)"),
     ("get_billing_frequency_display", "Billing frequency"),
@@ -57,9 +60,18 @@ def _keyed(lines):
     return keyed
 
 
+def _shown(attr, value, currency):
+    return format_money(value, currency) if attr in MONEY_FIELDS else value
+
+
 def revision_diff(old, new, old_lines, new_lines) -> RevisionDiff:
+    currency = new.currency
     header = [
-        (label, _value(old, attr), _value(new, attr))
+        (
+            label,
+            _shown(attr, _value(old, attr), currency),
+            _shown(attr, _value(new, attr), currency),
+        )
         for attr, label in HEADER_FIELDS
         if _value(old, attr) != _value(new, attr)
     ]
@@ -71,7 +83,11 @@ def revision_diff(old, new, old_lines, new_lines) -> RevisionDiff:
             continue
         previous = before[key]
         diffs = [
-            (label, getattr(previous, attr), getattr(line, attr))
+            (
+                label,
+                _shown(attr, getattr(previous, attr), currency),
+                _shown(attr, getattr(line, attr), currency),
+            )
             for attr, label in LINE_FIELDS
             if getattr(previous, attr) != getattr(line, attr)
         ]

@@ -57,6 +57,79 @@ def account_number(world, account):
     return {"number": account.number if account is not None else "OV-9999999"}
 
 
+MISSING_QUOTE = "Q-2099-999999"
+
+
+def quote_in(state: str, rev: bool = False):
+    """URL kwargs for a quote of the target account in ``state`` (built once per test)."""
+
+    def build(world, account):
+        if account is None:
+            return {"number": MISSING_QUOTE, **({"rev": 1} if rev else {})}
+        cache = world.__dict__.setdefault("_quotes", {})
+        key = (account.pk, state)
+        if key not in cache:
+            cache[key] = _build_quote(world, account, state)
+        return {"number": cache[key].number, **({"rev": 1} if rev else {})}
+
+    return build
+
+
+def _build_quote(world, account, state):
+    from tests import quote_builders as qb
+    from workflows import services as flow_services
+
+    rep = world.rep_a if account == world.a else world.rep_b
+    contact = world.contact_a if account == world.a else world.contact_b
+    if state == "draft":
+        return qb.draft_quote(account, rep)
+    if state == "pending_approval":
+        return qb.pending_approval_quote(account, rep)
+    quote = qb.sent_quote(account, rep)
+    if state == "changes_requested":
+        flow_services.quote_decide(
+            quote=quote, actor=contact, decision="request_changes", comment="More seats"
+        )
+    return quote
+
+
+def new_quote_form(world):
+    import uuid
+
+    return {
+        "title": "Matrix quote",
+        "term_months": "12",
+        "billing_frequency": "annually",
+        "valid_until": "2099-12-31",
+        "idempotency_key": str(uuid.uuid4()),
+    }
+
+
+def edit_form(world):
+    from tests import quote_builders as qb
+
+    return {
+        "term_months": "12",
+        "billing_frequency": "annually",
+        "valid_until": "2099-12-31",
+        "lines-TOTAL_FORMS": "1",
+        "lines-INITIAL_FORMS": "0",
+        "lines-MIN_NUM_FORMS": "0",
+        "lines-MAX_NUM_FORMS": "5000",
+        "lines-0-product": str(qb.product().pk),
+        "lines-0-quantity": "5",
+        "lines-0-unit_price": "100.00",
+    }
+
+
+def approve(world):
+    return {"decision": "approve", "comment": "Within guidelines"}
+
+
+def accept_with_po(world):
+    return {"decision": "accept", "po_number": "PO-1234"}
+
+
 def billing_admin_message(world):
     return {"message": "Please add 20 seats to our plan."}
 
@@ -90,6 +163,51 @@ ROUTES = [
         obj=account_number,
         data=billing_admin_message,
         allowed=ok(["member_a"], 302),
+    ),
+    # Quotes: customers see sent quotes of their own account; staff of theirs (or all).
+    Route("quotes:list", allowed=ok(EVERYONE_SIGNED_IN)),
+    Route("workflows:inbox", allowed=ok(EVERYONE_SIGNED_IN)),
+    Route("quotes:create", obj=account_number, allowed=ok(REPS)),
+    Route(
+        "quotes:create",
+        method="POST",
+        obj=account_number,
+        data=new_quote_form,
+        allowed=ok(REPS, 302),
+    ),
+    Route("quotes:detail", obj=quote_in("sent"), allowed=ok(BILLING_CONTACTS + STAFF)),
+    Route("quotes:detail", obj=quote_in("draft"), allowed=ok(STAFF)),
+    Route("quotes:revision", obj=quote_in("sent", rev=True), allowed=ok(BILLING_CONTACTS + STAFF)),
+    Route("quotes:pdf", obj=quote_in("sent", rev=True), allowed=ok(BILLING_CONTACTS + STAFF)),
+    Route(
+        "quotes:pdf_original",
+        obj=quote_in("sent", rev=True),
+        allowed=ok(BILLING_CONTACTS + STAFF),
+    ),
+    Route("quotes:edit", obj=quote_in("draft"), allowed=ok(REPS)),
+    Route(
+        "quotes:edit", method="POST", obj=quote_in("draft"), data=edit_form, allowed=ok(REPS, 302)
+    ),
+    Route(
+        "quotes:new_revision",
+        method="POST",
+        obj=quote_in("changes_requested"),
+        allowed=ok(REPS, 302),
+    ),
+    Route("workflows:quote_submit", method="POST", obj=quote_in("draft"), allowed=ok(REPS, 302)),
+    Route(
+        "workflows:quote_review",
+        method="POST",
+        obj=quote_in("pending_approval"),
+        data=approve,
+        allowed=ok(["deal_desk"], 302),
+    ),
+    Route(
+        "workflows:quote_decide",
+        method="POST",
+        obj=quote_in("sent"),
+        data=accept_with_po,
+        allowed=ok(BILLING_CONTACTS, 302),
     ),
 ]
 

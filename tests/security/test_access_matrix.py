@@ -43,12 +43,12 @@ def test_access(route, role, target, world, client):
         client.force_login(user, backend="contacts.backends.LoginIdBackend")
     url = _url(route, world, role, target)
     expected = expected_status(route, role, target)
+    data = route.data(world) if route.data else {}
     before = db_snapshot()
     outbox_before = len(mail.outbox)
 
     # When they request the URL
     if route.method == "POST":
-        data = route.data(world) if route.data else {}
         response = client.post(url, data)
     else:
         response = client.get(url)
