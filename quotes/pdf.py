@@ -290,15 +290,30 @@ _LINE_TABLE_STYLE = TableStyle(
 _CONTINUATION_STYLE = TableStyle([("LINEBELOW", (0, 0), (-1, -1), 0.25, _RULE)])
 
 
+# Glyph widths of printable ASCII, per 1000 units of font size. Standard fonts have no kerning, so
+# summing them is exact, and far cheaper than reportlab's general (pure Python) stringWidth.
+_ASCII_WIDTHS = {
+    font: {chr(code): stringWidth(chr(code), font, 1000) for code in range(32, 127)}
+    for font in ("Helvetica", "Helvetica-Bold")
+}
+
+
+def _width(text: str, font: str, size: float) -> float:
+    widths = _ASCII_WIDTHS.get(font)
+    if widths is None or not (text.isascii() and text.isprintable()):
+        return stringWidth(text, font, size)
+    return sum(map(widths.__getitem__, text)) * size / 1000
+
+
 def _wrap_line(line: str, font: str, size: float, width: float) -> list[str]:
     """Greedy word wrap of one line; a word wider than ``width`` is cut between characters."""
-    if stringWidth(line, font, size) <= width:
+    if _width(line, font, size) <= width:
         return [line]
-    space = stringWidth(" ", font, size)
+    space = _width(" ", font, size)
     lines: list[str] = []
     current, current_width = "", 0.0
     for word in line.split(" "):
-        word_width = stringWidth(word, font, size)
+        word_width = _width(word, font, size)
         if current and current_width + space + word_width <= width:
             current, current_width = f"{current} {word}", current_width + space + word_width
             continue
@@ -310,7 +325,7 @@ def _wrap_line(line: str, font: str, size: float, width: float) -> list[str]:
         # Standard fonts have no kerning, so character widths add up exactly.
         current, current_width = "", 0.0
         for char in word:
-            char_width = stringWidth(char, font, size)
+            char_width = _width(char, font, size)
             if current and current_width + char_width > width:
                 lines.append(current)
                 current, current_width = "", 0.0
@@ -365,34 +380,56 @@ class _TextLines(Flowable):
         self.canv.drawText(text)
 
 
-class _LineTable(Table):
-    """A ``Table`` that writes all its text into one PDF text object.
+def _pdf_literal(line: str) -> str | None:
+    """``line`` as a PDF string literal, or ``None`` unless it is printable ASCII.
 
-    Drawing each cell with ``drawString`` starts a text object and sets font and colour per cell;
-    with seven cells a line, that was most of the cost of a long quote. Cells of other kinds are
-    left to ``Table``. ``_drawCell`` is reportlab's per-cell hook: were it renamed, ``Table``
-    would simply draw every cell itself again.
+    Printable ASCII is its own WinAnsi encoding; only the three characters with a meaning inside
+    a literal (backslash first) need escaping. Anything else is left to reportlab.
+    """
+    if not (line.isascii() and line.isprintable()):
+        return None
+    return "(" + line.replace("\\", "\\\\").replace("(", "\\(").replace(")", "\\)") + ")"
+
+
+class _LineTable(Table):
+    """A ``Table`` that writes its text cheaply.
+
+    ``drawString`` costs a text object per cell and formats every operator in pure Python; with
+    seven cells a line that was most of the cost of a long quote. Here the printable-ASCII lines
+    of a cell (nearly all: SKUs, numbers, most names) are written as plain ``Tm``/``Tj`` pairs in
+    one text block, font and colour are set through the canvas only when they change, and any
+    other text goes through ``drawString``. Each cell is complete when ``_drawCell`` returns, so
+    the graphics state the text relies on is the one ``Table`` drew it in. Cells that are not
+    text are left to ``Table``; ``_drawCell`` is reportlab's per-cell hook, and were it renamed,
+    ``Table`` would simply draw every cell itself again.
     """
 
     def draw(self):
-        self._text = self.canv.beginText()
         self._text_style: tuple | None = None
         super().draw()
-        # After backgrounds and rules, which the text never overlaps.
-        self.canv.drawText(self._text)
-        del self._text, self._text_style
+        del self._text_style
 
-    def _put(self, x: float, y: float, line: str, font: str, size: float, leading: float, colour):
-        # Lines stay in reading order (row by row) so text extraction and screen readers follow
-        # the table; font and colour are only set when they change.
+    def _write(self, placed: list[tuple[float, float, str]], font, size, leading, colour) -> None:
+        """Writes lines ``(x, y, text)`` in one font and colour."""
+        canvas = self.canv
         style = self._text_style
         # Identity checks: fonts and colours here are shared constants, and Color.__eq__ is slow.
-        if style is None or font is not style[0] or colour is not style[3] or size != style[1]:
-            self._text.setFont(font, size, leading)
-            self._text.setFillColor(colour)
+        if style is None or font is not style[0] or size != style[1] or colour is not style[3]:
+            canvas.setFont(font, size, leading)
+            canvas.setFillColor(colour)
             self._text_style = (font, size, leading, colour)
-        self._text.setTextOrigin(x, y)
-        self._text.textLine(line)
+        operators: list[str] = []
+        for x, y, line in placed:
+            literal = _pdf_literal(line)
+            if literal is not None:
+                operators.append(f"1 0 0 1 {x:.2f} {y:.2f} Tm {literal} Tj")
+                continue
+            if operators:
+                canvas.addLiteral(f"BT {' '.join(operators)} ET")
+                operators = []
+            canvas.drawString(x, y, line)
+        if operators:
+            canvas.addLiteral(f"BT {' '.join(operators)} ET")
 
     def _drawCell(self, cellval, cellstyle, pos, size):
         if isinstance(cellval, tuple) and len(cellval) == 1:
@@ -404,41 +441,27 @@ class _LineTable(Table):
             x = colpos + cellstyle.leftPadding
             for line, font, font_size, leading, colour in cellval.lines:
                 y -= leading
-                self._put(x, y + 0.22 * font_size, line, font, font_size, leading, colour)
+                self._write([(x, y + 0.22 * font_size, line)], font, font_size, leading, colour)
             return
         if not isinstance(cellval, str):
             super()._drawCell(cellval, cellstyle, pos, size)
+            self._text_style = None  # Table may have set another font or colour
             return
         font, font_size, leading = cellstyle.fontname, cellstyle.fontsize, cellstyle.leading
-        colour = cellstyle.color
         right = cellstyle.alignment == "RIGHT"
+        placed = []
         # Same placement as Table: top-aligned, first baseline one font size below the padding.
         y = rowpos + rowheight - cellstyle.topPadding - font_size
         for line in cellval.split("\n"):
             if line:
                 if right:
-                    x = colpos + colwidth - cellstyle.rightPadding
-                    x -= _width(line, font, font_size)
+                    x = colpos + colwidth - cellstyle.rightPadding - _width(line, font, font_size)
                 else:
                     x = colpos + cellstyle.leftPadding
-                self._put(x, y, line, font, font_size, leading, colour)
+                placed.append((x, y, line))
             y -= leading
-
-
-def _char_widths(font: str) -> dict[str, float]:
-    return {char: stringWidth(char, font, 1000) for char in "0123456789,.-%"}
-
-
-# Right-aligned cells are mostly numbers: summing cached character widths is exact for standard
-# fonts (no kerning) and much cheaper than reportlab's general stringWidth.
-_DIGIT_WIDTHS = {font: _char_widths(font) for font in ("Helvetica", "Helvetica-Bold")}
-
-
-def _width(text: str, font: str, size: float) -> float:
-    widths = _DIGIT_WIDTHS.get(font)
-    if widths is None or not all(char in widths for char in text):
-        return stringWidth(text, font, size)
-    return sum(widths[char] for char in text) * size / 1000
+        if placed:
+            self._write(placed, font, font_size, leading, cellstyle.color)
 
 
 def _product_cells(line: PdfLine) -> list[_TextLines]:

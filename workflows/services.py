@@ -3,6 +3,7 @@ the actor's right on the account is checked again at execution, the domain servi
 task completes, all in one transaction, or nothing happens."""
 
 from contextlib import contextmanager
+from datetime import datetime
 
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
@@ -155,15 +156,18 @@ def quote_decide(
     )
 
 
-def quote_expire(*, quote: Quote) -> bool:
-    """Ends a sent revision whose validity date has passed, and its process. Idempotent."""
+def quote_expire(*, quote: Quote, now: datetime | None = None) -> bool:
+    """Ends a sent revision whose validity date has passed, and its process. Idempotent.
+    ``now`` defaults to the real clock."""
     revision = _current(quote)
-    if revision.status != RevisionStatus.SENT or not quote_services.revision_is_expired(revision):
+    if revision.status != RevisionStatus.SENT or not quote_services.revision_is_expired(
+        revision, now
+    ):
         return False
     expired = []
 
     def step():
-        expired.append(quote_services.revision_expire(revision=_current(quote)))
+        expired.append(quote_services.revision_expire(revision=_current(quote), now=now))
 
     try:
         _run_task(quote=quote, node=QuoteFlow.customer_decision, actor=None, step=step)

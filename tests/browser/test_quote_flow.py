@@ -68,7 +68,7 @@ def test_quote_round_trip_in_a_real_browser(world, live_server, chromium):
     contact.screenshot(path=str(_artifact("quote-accepted.png")), full_page=True)
     with contact.expect_download() as download_info:
         contact.click("text=Download PDF")
-    pdf = PdfReader(io.BytesIO(open(download_info.value.path(), "rb").read()))
+    pdf = PdfReader(io.BytesIO(download_info.value.path().read_bytes()))
     text = "".join(page.extract_text() for page in pdf.pages)
     user = world.contact_a
     assert f"Accepted by {user.get_full_name()} ({user.username})" in text

@@ -35,6 +35,9 @@ ESCAPING_CORPUS = [
     "<font size=90>",
     'Tom & Jerry\'s "quoted" <b>not bold</b> &amp; &lt;',
     "<link href='https://evil.example'>click</link>",
+    # PDF string-literal syntax, for text written as raw PDF operators
+    "x) Tj ET BT /F1 99 Tf (y",
+    "back\\slash \\) (( ))",
 ]
 
 
@@ -336,6 +339,27 @@ def test_long_quote_repeats_the_column_header_on_every_page_once(chunk_rows):
         assert text.count("Disc. %") == 1
     # And every line appears exactly once, in order
     assert _skus(texts) == [f"SKU-{i:05d}" for i in range(1, 201)]
+
+
+def test_line_table_text_is_drawn_in_its_own_font_size_on_every_page():
+    # Given a multi-page quote split into several tables per page
+    data = render_quote_pdf(make_doc(line_count=120), chunk_rows=7)
+
+    # When the font size of every SKU and amount drawn is collected
+    sizes: dict[str, set[float]] = {"sku": set(), "amount": set()}
+
+    def visit(text, cm, tm, font, font_size):
+        scale = abs(cm[3] * tm[3]) or 1
+        if text.strip().startswith("SKU-0"):
+            sizes["sku"].add(round(font_size * scale, 2))
+        elif text.strip() == "22.50":
+            sizes["amount"].add(round(font_size * scale, 2))
+
+    for page in PdfReader(io.BytesIO(data)).pages:
+        page.extract_text(visitor_text=visit)
+
+    # Then all of them are 8 pt: no cell falls back to another font state
+    assert sizes == {"sku": {8.0}, "amount": {8.0}}
 
 
 def test_page_count_grows_with_lines():

@@ -48,10 +48,7 @@ def test_access(route, role, target, world, client):
     outbox_before = len(mail.outbox)
 
     # When they request the URL
-    if route.method == "POST":
-        response = client.post(url, data)
-    else:
-        response = client.get(url)
+    response = client.post(url, data) if route.method == "POST" else client.get(url)
 
     # Then the status is exactly the expected one
     assert response.status_code == expected, (route.id, role, target, url)
