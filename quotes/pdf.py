@@ -5,7 +5,9 @@ account's time zone) and stores the SHA-256 of the bytes. Three properties matte
 
 * Safety. Every string reaching a ``Paragraph`` goes through ``_esc``: reportlab parses paragraph
   text as markup, so raw user text can crash it (``a<b``), corrupt it (``AT&T``), create links or
-  embed server files (``<img src=...>``).
+  embed server files (``<img src=...>``). The line table draws plain text, never parsed
+  (``_TextLines``, ``_LineTable``), so its cells are cleaned but not escaped. All user text loses
+  its control characters (``_clean``).
 * Determinism. The same document gives the same bytes (``invariant=1``, no timestamps), so a
   stored hash identifies what the customer accepted.
 * Linear cost. One long ``Table`` re-measures and copies every remaining row at each page break,
@@ -581,8 +583,10 @@ class _PagedLineTable(Flowable):
         if rest < len(self._rows):
             used = sum(height for _, height in self._rows[self._start : rest])
             used += _HEADER_HEIGHT if self._header else 0.0
-            # Stopped by the cap with room left: continue on this page, without a header.
-            same_page = used + self._rows[rest][1] <= avail_height
+            # Stopped by the cap with room left: continue on this page, without a header. The
+            # point of slack absorbs rounding, so that a piece without header can never be
+            # pushed to the top of the next page.
+            same_page = used + self._rows[rest][1] <= avail_height - 1
             pieces.append(_PagedLineTable(self._rows, self._chunk_rows, rest, not same_page))
         return pieces
 

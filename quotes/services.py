@@ -337,6 +337,11 @@ def revision_approve(*, revision: QuoteRevision, actor, comment: str = "", reque
     _require(actor, "approve_deal", revision.quote.account)
     if revision.status != RevisionStatus.PENDING_APPROVAL:
         raise QuoteConflict("This revision is no longer waiting for approval.")
+    if revision_is_expired(revision):
+        raise ValidationError(
+            f"Its validity date ({revision.valid_until:%d %B %Y}) has passed, so approving would "
+            "send the customer a quote they cannot accept. Send it back for a later date."
+        )
     revision.approved_by = actor
     revision.approved_at = timezone.now()
     revision.approved_fingerprint = material_fingerprint(revision, list(revision.lines.all()))
@@ -411,6 +416,12 @@ def revision_require_decidable(revision: QuoteRevision) -> None:
         raise QuoteConflict(
             f"This quote expired at the end of {revision.valid_until:%d %B %Y}. Ask your "
             "representative to re-issue it."
+        )
+    if revision.status in (RevisionStatus.DRAFT, RevisionStatus.PENDING_APPROVAL):
+        # Drafts and internal approval are the vendor's business: say only what it means.
+        raise QuoteConflict(
+            "Your representative is preparing a new revision of this quote; nothing was "
+            "changed. You will be e-mailed when it is ready."
         )
     if revision.status != RevisionStatus.SENT:
         raise QuoteConflict(

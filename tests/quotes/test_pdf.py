@@ -324,7 +324,7 @@ def _skus(texts: list[str]) -> list[str]:
     return [word for text in texts for word in text.split() if word.startswith("SKU-0")]
 
 
-@pytest.mark.parametrize("chunk_rows", [7, 100])
+@pytest.mark.parametrize("chunk_rows", [1, 7, 50, 100])
 def test_long_quote_repeats_the_column_header_on_every_page_once(chunk_rows):
     # Given a quote of 200 lines
     doc = make_doc(line_count=200)
