@@ -8,6 +8,8 @@ from .models import BillingFrequency, Price, Product
 from .money import MAX_AMOUNT, minor_unit
 from .services import LineInput
 
+FREQUENCY_WORDS = {"monthly": "monthly", "annually": "annual", "one_time": "one-time"}
+
 
 class QuoteHeaderForm(forms.Form):
     term_months = forms.IntegerField(label="Term (months)", min_value=1, max_value=120, initial=12)
@@ -91,7 +93,7 @@ class LineForm(forms.Form):
             if price is None:
                 self.add_error(
                     "unit_price",
-                    f"{product.sku} has no {self.billing_frequency.replace('_', '-')} list price "
+                    f"{product.sku} has no {FREQUENCY_WORDS[self.billing_frequency]} list price "
                     f"in {self.currency}, the account's currency: enter a unit price.",
                 )
                 return cleaned
@@ -121,6 +123,16 @@ class BaseLineFormSet(forms.BaseFormSet):
 
     def get_form_kwargs(self, index):
         return {"currency": self.currency, "billing_frequency": self.billing_frequency}
+
+    def clean(self):
+        super().clean()
+        if any(form.errors for form in self.forms):
+            return
+        subtotal = sum((line.quantity * line.unit_price for line in self.lines()), start=Decimal(0))
+        if subtotal > MAX_AMOUNT:
+            raise ValidationError(
+                "The quote's total would be more than 12 digits: split it into several quotes."
+            )
 
     def lines(self) -> list[LineInput]:
         return [

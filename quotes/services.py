@@ -32,7 +32,7 @@ from .models import (
     QuoteRevision,
     RevisionStatus,
 )
-from .money import line_amounts, round_money
+from .money import MAX_AMOUNT, line_amounts, round_money
 from .rules import LineFigures, RuleHit, evaluate
 
 DEFAULT_VALIDITY_DAYS = 30
@@ -188,7 +188,7 @@ def revision_update(
     _require_draft(revision)
     currency = revision.currency
     before = {
-        "total": str(revision.total),
+        "total": str(round_money(revision.total, currency)),
         "term_months": revision.term_months,
         "billing_frequency": revision.billing_frequency,
         "lines": revision.lines.count(),
@@ -222,6 +222,9 @@ def revision_update(
             )
         )
     QuoteLine.objects.bulk_create(new_lines, batch_size=500)
+    if subtotal > MAX_AMOUNT:
+        # Also refused by the form; checked here so no caller can store an unreadable total.
+        raise ValidationError("The quote's total would be more than 12 digits.")
     revision.subtotal = subtotal
     revision.discount_total = discount_total
     revision.total = subtotal - discount_total

@@ -1,15 +1,24 @@
 """Builds quotes in a given state through the real services and workflow (no shortcuts), for
 tests. Each builder returns the Quote, refreshed."""
 
+import importlib
 import uuid
 from decimal import Decimal
 
 from django.utils import timezone
 
 from quotes import services as quote_services
-from quotes.models import BillingFrequency, Price, Product
+from quotes.models import ApprovalRule, BillingFrequency, Price, Product
 from quotes.services import LineInput
 from workflows import services as flow_services
+
+
+def ensure_default_rules() -> None:
+    """The default rules of migration 0002. A transactional test flushes every table, migration
+    data included, so tests that depend on the rules put them back first."""
+    defaults = importlib.import_module("quotes.migrations.0002_default_approval_rules").DEFAULTS
+    for name, kind, threshold in defaults:
+        ApprovalRule.objects.get_or_create(kind=kind, threshold=threshold, defaults={"name": name})
 
 
 def product(sku="OV-SEAT-STD", name="OpenVoice Standard seat", unit="seat / month", **prices):
@@ -40,6 +49,7 @@ def line(item, quantity="10", unit_price="240.00", discount="0", description="")
 
 
 def draft_quote(account, rep, lines=None, *, title="Renewal", valid_days=30, **header):
+    ensure_default_rules()
     quote = quote_services.quote_create(
         account=account, actor=rep, title=title, idempotency_key=uuid.uuid4()
     )
