@@ -11,6 +11,7 @@ several runs, so other work on a shared machine does not count against the rende
 ``--sweep`` also times 5,000 lines for several ``chunk_rows`` caps.
 """
 
+import math
 import sys
 from pathlib import Path
 
@@ -120,7 +121,7 @@ def main() -> int:
         seconds = best_of(runs, lambda doc=doc: render_quote_pdf(doc, chunk_rows=chunk_rows))
         results.append(("paged", count, seconds))
     big = make_document(BIG)
-    paged = single = float("inf")
+    paged = single = math.inf
     for _ in range(BIG_ROUNDS):
         for _ in range(2):
             paged = min(paged, timed(lambda: render_quote_pdf(big, chunk_rows=chunk_rows)))

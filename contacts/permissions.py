@@ -9,8 +9,8 @@ accounts, from their staff role. Nobody outside this module calls guardian's ``a
 from django.contrib.auth.models import Group
 from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
+from guardian import shortcuts as guardian_shortcuts
 from guardian.models import GroupObjectPermission, UserObjectPermission
-from guardian.shortcuts import assign_perm, get_objects_for_user, remove_perm
 
 from audit.models import AuditAction
 from audit.services import audit_record
@@ -54,7 +54,7 @@ def account_group(account: Account, role: str) -> Group:
     group, created = Group.objects.get_or_create(name=_group_name(account, role))
     if created:
         for codename in ROLE_PERMISSIONS[role]:
-            assign_perm(f"{APP}.{codename}", group, account)
+            guardian_shortcuts.assign_perm(f"{APP}.{codename}", group, account)
     return group
 
 
@@ -79,7 +79,7 @@ def revoke_role(*, user, account: Account, role: str, actor=None, request=None) 
     # A direct user grant should never exist, but if one was made by hand it must not outlive
     # the role.
     for codename in ROLE_PERMISSIONS[role]:
-        remove_perm(f"{APP}.{codename}", user, account)
+        guardian_shortcuts.remove_perm(f"{APP}.{codename}", user, account)
     audit_record(
         action=AuditAction.PERMISSION_REVOKED,
         actor=actor,
@@ -106,13 +106,9 @@ def accounts_with_permission(user, codename: str = "view_account"):
         return Account.objects.none()
     if has_all_accounts(user, codename):
         return Account.objects.all()
-    return get_objects_for_user(
-        user,
-        f"{APP}.{codename}",
-        klass=Account,
-        accept_global_perms=False,
-        with_superuser=False,
-    )
+    perm = f"{APP}.{codename}"
+    # Neither a global grant nor superuser status counts: per-account object rights only.
+    return guardian_shortcuts.get_objects_for_user(user, perm, klass=Account, accept_global_perms=False, with_superuser=False)  # noqa: E501  # fmt: skip
 
 
 def permissions_by_account(user, accounts) -> dict[int, frozenset[str]]:

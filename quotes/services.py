@@ -334,12 +334,17 @@ def revision_submit(*, revision: QuoteRevision, actor, request=None) -> bool:
     return False
 
 
-@transaction.atomic
-def revision_approve(*, revision: QuoteRevision, actor, comment: str = "", request=None) -> None:
+def _lock_for_review(revision: QuoteRevision, actor) -> QuoteRevision:
     revision = _lock(revision)
     _require(actor, "approve_deal", revision.quote.account)
     if revision.status != RevisionStatus.PENDING_APPROVAL:
         raise QuoteConflict("This revision is no longer waiting for approval.")
+    return revision
+
+
+@transaction.atomic
+def revision_approve(*, revision: QuoteRevision, actor, comment: str = "", request=None) -> None:
+    revision = _lock_for_review(revision, actor)
     if revision_is_expired(revision):
         raise ValidationError(
             f"Its validity date ({revision.valid_until:%d %B %Y}) has passed, so approving would "
@@ -363,10 +368,7 @@ def revision_approve(*, revision: QuoteRevision, actor, comment: str = "", reque
 
 @transaction.atomic
 def revision_send_back(*, revision: QuoteRevision, actor, comment: str, request=None) -> None:
-    revision = _lock(revision)
-    _require(actor, "approve_deal", revision.quote.account)
-    if revision.status != RevisionStatus.PENDING_APPROVAL:
-        raise QuoteConflict("This revision is no longer waiting for approval.")
+    revision = _lock_for_review(revision, actor)
     if not comment.strip():
         raise ValidationError("Say what must change before the quote can be approved.")
     revision.status = RevisionStatus.DRAFT

@@ -34,6 +34,14 @@ def _run(request, quote, action, success):
     return redirect("quotes:detail", number=quote.number)
 
 
+def _invalid(request, quote, form, codename):
+    # Someone without the right learns nothing about the form: the same 404 as a missing quote.
+    if not services.has_account_permission(request.user, codename, quote.account):
+        raise Http404("No such quote")
+    messages.error(request, " ".join(e for errs in form.errors.values() for e in errs))
+    return redirect("quotes:detail", number=quote.number)
+
+
 @login_required
 def inbox(request):
     return render(request, "workflows/inbox.html", {"tasks": selectors.inbox(user=request.user)})
@@ -57,10 +65,7 @@ def quote_review(request, number: str):
     quote = quote_get_for_user(user=request.user, number=number)
     form = ReviewForm(request.POST)
     if not form.is_valid():
-        if not services.has_account_permission(request.user, "approve_deal", quote.account):
-            raise Http404("No such quote")
-        messages.error(request, " ".join(e for errs in form.errors.values() for e in errs))
-        return redirect("quotes:detail", number=quote.number)
+        return _invalid(request, quote, form, "approve_deal")
     approve = form.cleaned_data["decision"] == "approve"
     return _run(
         request,
@@ -89,10 +94,7 @@ def quote_decide(request, number: str):
     quote = quote_get_for_user(user=request.user, number=number)
     form = DecisionForm(request.POST)
     if not form.is_valid():
-        if not services.has_account_permission(request.user, "approve_quote", quote.account):
-            raise Http404("No such quote")
-        messages.error(request, " ".join(e for errs in form.errors.values() for e in errs))
-        return redirect("quotes:detail", number=quote.number)
+        return _invalid(request, quote, form, "approve_quote")
     decision = form.cleaned_data["decision"]
     return _run(
         request,
