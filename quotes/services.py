@@ -56,6 +56,18 @@ def _require(actor, codename: str, account: Account) -> None:
         raise PermissionDenied(f"{codename} on {account.number}")
 
 
+def _audit(revision: QuoteRevision, action, *, detail: str = "", **fields):
+    """One audit event about ``revision``'s quote, its message naming the revision."""
+    message = f"rev {revision.number}" + (f": {detail}" if detail else "")
+    return audit_record(
+        action=action,
+        account=revision.quote.account,
+        obj=revision.quote,
+        message=message,
+        **fields,
+    )
+
+
 def _next_number(today: date) -> str:
     counter, _ = QuoteCounter.objects.select_for_update().get_or_create(year=today.year)
     counter.last += 1
@@ -235,12 +247,10 @@ def revision_update(
         revision.approved_by, revision.approved_at, revision.approved_fingerprint = None, None, ""
         voided = True
     revision.save()
-    account = revision.quote.account
-    audit_record(
-        action=AuditAction.QUOTE_EDITED,
+    _audit(
+        revision,
+        AuditAction.QUOTE_EDITED,
         actor=actor,
-        account=account,
-        obj=revision.quote,
         before=before,
         after={
             "total": str(revision.total),
@@ -249,17 +259,14 @@ def revision_update(
             "lines": len(new_lines),
         },
         request=request,
-        message=f"rev {revision.number}",
     )
     if voided:
-        audit_record(
-            action=AuditAction.QUOTE_APPROVAL_VOIDED,
+        _audit(
+            revision,
+            AuditAction.QUOTE_APPROVAL_VOIDED,
             actor=actor,
-            account=account,
-            obj=revision.quote,
             request=request,
-            message=f"rev {revision.number}: price, quantity, discount, term or frequency "
-            "changed after approval",
+            detail="price, quantity, discount, term or frequency changed after approval",
         )
     return revision
 
@@ -308,25 +315,21 @@ def revision_submit(*, revision: QuoteRevision, actor, request=None) -> bool:
         raise ValidationError("Add at least one line before submitting the quote.")
     if revision_is_expired(revision):
         raise ValidationError("The validity date has passed: set a later one before submitting.")
-    audit_record(
-        action=AuditAction.QUOTE_SUBMITTED,
+    _audit(
+        revision,
+        AuditAction.QUOTE_SUBMITTED,
         actor=actor,
-        account=account,
-        obj=revision.quote,
-        message=f"rev {revision.number}",
         request=request,
     )
     if revision_needs_approval(revision):
         hits = revision_rule_hits(revision)
         revision.status = RevisionStatus.PENDING_APPROVAL
         revision.save(update_fields=["status"])
-        audit_record(
-            action=AuditAction.QUOTE_APPROVAL_REQUIRED,
+        _audit(
+            revision,
+            AuditAction.QUOTE_APPROVAL_REQUIRED,
             actor=actor,
-            account=account,
-            obj=revision.quote,
             after={"rules": [hit.explanation for hit in hits]},
-            message=f"rev {revision.number}",
             request=request,
         )
         notifications.approval_needed(revision)
@@ -355,13 +358,11 @@ def revision_approve(*, revision: QuoteRevision, actor, comment: str = "", reque
     revision.approved_fingerprint = material_fingerprint(revision, list(revision.lines.all()))
     revision.review_comment = comment
     revision.save()
-    audit_record(
-        action=AuditAction.QUOTE_APPROVED,
+    _audit(
+        revision,
+        AuditAction.QUOTE_APPROVED,
         actor=actor,
-        account=revision.quote.account,
-        obj=revision.quote,
         after={"comment": comment},
-        message=f"rev {revision.number}",
         request=request,
     )
 
@@ -374,13 +375,11 @@ def revision_send_back(*, revision: QuoteRevision, actor, comment: str, request=
     revision.status = RevisionStatus.DRAFT
     revision.review_comment = comment
     revision.save(update_fields=["status", "review_comment"])
-    audit_record(
-        action=AuditAction.QUOTE_SENT_BACK,
+    _audit(
+        revision,
+        AuditAction.QUOTE_SENT_BACK,
         actor=actor,
-        account=revision.quote.account,
-        obj=revision.quote,
         after={"comment": comment},
-        message=f"rev {revision.number}",
         request=request,
     )
     notifications.sent_back(revision)
@@ -398,13 +397,11 @@ def revision_send(*, revision: QuoteRevision, actor, request=None) -> None:
     revision.save()
     revision.sent_pdf_sha256 = hashlib.sha256(revision_pdf(revision)).hexdigest()
     revision.save(update_fields=["sent_pdf_sha256"])
-    audit_record(
-        action=AuditAction.QUOTE_SENT,
+    _audit(
+        revision,
+        AuditAction.QUOTE_SENT,
         actor=actor,
-        account=revision.quote.account,
-        obj=revision.quote,
         after={"revision": revision.number, "total": str(revision.total)},
-        message=f"rev {revision.number}",
         request=request,
     )
     notifications.quote_sent(revision)
@@ -440,13 +437,11 @@ def _decide(revision, actor, status, action, comment, request, **extra):
     revision.decided_at = timezone.now()
     revision.decision_comment = comment
     revision.save()
-    audit_record(
-        action=action,
+    _audit(
+        revision,
+        action,
         actor=actor,
-        account=revision.quote.account,
-        obj=revision.quote,
         after={"revision": revision.number, "comment": comment, **extra},
-        message=f"rev {revision.number}",
         request=request,
     )
     notifications.customer_decided(revision)
@@ -520,11 +515,10 @@ def revision_expire(*, revision: QuoteRevision, now: datetime | None = None) -> 
         return False
     revision.status = RevisionStatus.EXPIRED
     revision.save(update_fields=["status"])
-    audit_record(
-        action=AuditAction.QUOTE_EXPIRED,
-        account=revision.quote.account,
-        obj=revision.quote,
-        message=f"rev {revision.number} expired at the end of {revision.valid_until}",
+    _audit(
+        revision,
+        AuditAction.QUOTE_EXPIRED,
+        detail=f"expired at the end of {revision.valid_until}",
     )
     notifications.quote_expired(revision)
     return True
@@ -629,11 +623,10 @@ def revision_remind(*, revision: QuoteRevision, now: datetime) -> str | None:
     else:
         revision.reminded_7d_at = now
     revision.save(update_fields=["reminded_1d_at", "reminded_7d_at"])
-    audit_record(
-        action=AuditAction.QUOTE_REMINDER_SENT,
-        account=revision.quote.account,
-        obj=revision.quote,
-        message=f"rev {revision.number}: {kind} before expiry",
+    _audit(
+        revision,
+        AuditAction.QUOTE_REMINDER_SENT,
+        detail=f"{kind} before expiry",
     )
     notifications.expiry_reminder(revision, kind)
     return kind
