@@ -56,9 +56,9 @@ def _require(actor, codename: str, account: Account) -> None:
         raise PermissionDenied(f"{codename} on {account.number}")
 
 
-def _audit(revision: QuoteRevision, action, *, detail: str = "", **fields):
+def _audit(revision: QuoteRevision, action, *, detail: str = "", message: str = "", **fields):
     """One audit event about ``revision``'s quote, its message naming the revision."""
-    message = f"rev {revision.number}" + (f": {detail}" if detail else "")
+    message = message or f"rev {revision.number}" + (f": {detail}" if detail else "")
     return audit_record(
         action=action,
         account=revision.quote.account,
@@ -518,7 +518,7 @@ def revision_expire(*, revision: QuoteRevision, now: datetime | None = None) -> 
     _audit(
         revision,
         AuditAction.QUOTE_EXPIRED,
-        detail=f"expired at the end of {revision.valid_until}",
+        message=f"rev {revision.number} expired at the end of {revision.valid_until}",
     )
     notifications.quote_expired(revision)
     return True
