@@ -93,7 +93,8 @@ class LineForm(forms.Form):
             if price is None:
                 self.add_error(
                     "unit_price",
-                    f"{product.sku} has no {FREQUENCY_WORDS[self.billing_frequency]} list price "
+                    f"{product.sku} has no {FREQUENCY_WORDS.get(self.billing_frequency, '')} "
+                    "list price "
                     f"in {self.currency}, the account's currency: enter a unit price.",
                 )
                 return cleaned
@@ -181,3 +182,18 @@ class DecisionForm(forms.Form):
         if decision == "request_changes" and not comment:
             self.add_error("comment", "Say what you would like changed.")
         return cleaned
+
+
+class WithdrawForm(forms.Form):
+    reason = forms.CharField(
+        label="Why is it withdrawn? (the customer reads this)",
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=2000,
+        error_messages={"required": "Say why the quote is withdrawn; the customer will read it."},
+    )
+
+    def clean_reason(self) -> str:
+        reason = self.cleaned_data["reason"].strip()
+        if not reason:
+            raise ValidationError("Say why the quote is withdrawn; the customer will read it.")
+        return reason

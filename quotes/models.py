@@ -153,6 +153,12 @@ class QuoteRevision(models.Model):
     approved_fingerprint = models.CharField(max_length=64, blank=True)
     review_comment = models.TextField(blank=True)
 
+    # The representative who handed it on: the customer's sender, even when deal desk approved.
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    submitted_at = models.DateTimeField(null=True, blank=True)
+
     sent_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
@@ -164,6 +170,12 @@ class QuoteRevision(models.Model):
     )
     decided_at = models.DateTimeField(null=True, blank=True)
     decision_comment = models.TextField(blank=True)
+
+    withdrawn_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    withdrawn_at = models.DateTimeField(null=True, blank=True)
+    withdrawal_reason = models.TextField(blank=True)
 
     reminded_7d_at = models.DateTimeField(null=True, blank=True)
     reminded_1d_at = models.DateTimeField(null=True, blank=True)
@@ -194,6 +206,8 @@ class QuoteLine(models.Model):
     description = models.CharField(max_length=500, blank=True)
     quantity = models.DecimalField(max_digits=12, decimal_places=2)
     unit_price = models.DecimalField(**MONEY)
+    # The price book's price when the line was written: a unit price below it is a discount too.
+    list_price = models.DecimalField(**MONEY, null=True, blank=True)
     discount_percent = models.DecimalField(max_digits=5, decimal_places=2, default=Decimal(0))
     gross_amount = models.DecimalField(**MONEY)
     discount_amount = models.DecimalField(**MONEY)
@@ -221,6 +235,9 @@ class Acceptance(models.Model):
     accepted_at = models.DateTimeField()
     ip_address = models.GenericIPAddressField(null=True, blank=True)
     pdf_sha256 = models.CharField(max_length=64)
+    # The exact bytes accepted, served as "PDF as accepted": re-rendering from live data would
+    # drift as soon as an address or name changes.
+    pdf = models.BinaryField(editable=False, default=b"")
     po_number = models.CharField("purchase order number", max_length=60, blank=True)
 
     def __str__(self):

@@ -95,3 +95,12 @@ def expiry_reminder(revision, kind: str) -> None:
         template="quotes/email/reminder.txt",
         context=_context(revision, days=days),
     )
+
+
+def quote_withdrawn(revision) -> None:
+    _send(
+        to=_emails(revision.quote.account, MembershipRole.BILLING_CONTACT),
+        subject=f"Quote {revision.quote.number} (revision {revision.number}) was withdrawn",
+        template="quotes/email/withdrawn.txt",
+        context=_context(revision),
+    )

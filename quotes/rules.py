@@ -1,7 +1,10 @@
 """Approval rules: which fired, and by how much. Pure functions over plain numbers."""
 
+import hashlib
+from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Any
 
 from .models import RuleKind
 from .money import HUNDRED, format_money
@@ -36,6 +39,40 @@ def quote_discount_percent(subtotal: Decimal, discount_total: Decimal) -> Decima
     if subtotal == 0:
         return Decimal(0)
     return (discount_total / subtotal * HUNDRED).quantize(Decimal("0.01"))
+
+
+def effective_discount_percent(
+    *,
+    quantity: Decimal,
+    list_price: Decimal | None,
+    net_amount: Decimal,
+    discount_percent: Decimal,
+) -> Decimal:
+    """The line's discount against the price book: a unit price of 1.00 against a list price of
+    390.00 is a 99.74 % discount, whatever the discount column says."""
+    if list_price is None or list_price <= 0:
+        return discount_percent
+    list_amount = quantity * list_price
+    below_list = ((list_amount - net_amount) / list_amount * HUNDRED).quantize(Decimal("0.01"))
+    return max(discount_percent, below_list)
+
+
+def material_fingerprint(revision: Any, lines: Iterable[Any]) -> str:
+    """What an approval is an approval *of*: price, quantity, discount, term, frequency, terms
+    and validity. Changing any of them after an approval voids it."""
+    parts = [
+        str(revision.term_months),
+        revision.billing_frequency,
+        str(revision.valid_until),
+        hashlib.sha256(revision.terms.encode()).hexdigest(),
+    ]
+    for line in lines:
+        parts.append(
+            f"{line.product_id if hasattr(line, 'product_id') else line.product.pk}|"
+            f"{Decimal(line.quantity).normalize()}|{Decimal(line.unit_price).normalize()}|"
+            f"{Decimal(line.discount_percent).normalize()}"
+        )
+    return hashlib.sha256("\n".join(parts).encode()).hexdigest()
 
 
 def evaluate(

@@ -1,13 +1,28 @@
 """Reads, scoped to the user who asks. Another account's quote and a missing one raise the same
 404. Customers never see drafts: only revisions that were sent to them."""
 
-from django.db.models import Prefetch
+from decimal import Decimal
+
+from django.db.models import Exists, OuterRef, Prefetch
 from django.http import Http404
 
-from audit.models import AuditEvent
+from audit.models import AuditAction, AuditEvent
 from contacts.permissions import accounts_with_permission
 
-from .models import Quote, QuoteRevision
+from .models import ApprovalRule, Quote, QuoteRevision
+from .money import round_money
+from .rules import LineFigures, RuleHit, effective_discount_percent, evaluate, material_fingerprint
+
+# What a customer may read of a quote's history; approvals are the vendor's internal business.
+CUSTOMER_EVENTS = (
+    AuditAction.QUOTE_SENT,
+    AuditAction.QUOTE_ACCEPTED,
+    AuditAction.QUOTE_REJECTED,
+    AuditAction.QUOTE_CHANGES_REQUESTED,
+    AuditAction.QUOTE_EXPIRED,
+    AuditAction.QUOTE_WITHDRAWN,
+    AuditAction.QUOTE_REMINDER_SENT,
+)
 
 
 def _is_customer(user) -> bool:
@@ -18,19 +33,37 @@ def quotes_visible_to(user):
     if not user.is_authenticated:
         return Quote.objects.none()
     if _is_customer(user):
+        was_sent = QuoteRevision.objects.filter(quote=OuterRef("pk"), sent_at__isnull=False)
         return Quote.objects.filter(
-            account__in=accounts_with_permission(user, "approve_quote"),
-            revisions__sent_at__isnull=False,
-        ).distinct()
+            Exists(was_sent), account__in=accounts_with_permission(user, "approve_quote")
+        )
     return Quote.objects.filter(account__in=accounts_with_permission(user, "view_billing"))
 
 
 def quote_list(*, user):
-    return (
+    """The quotes ``user`` may see, newest first, each with ``shown``: the revision they see
+    first (the current one; for a customer the latest one sent to them, never a draft)."""
+    quotes = (
         quotes_visible_to(user)
-        .select_related("account", "current_revision", "created_by")
+        .select_related("account", "created_by")
         .order_by("-created_at", "-id")
     )
+    if _is_customer(user):
+        return quotes.prefetch_related(
+            Prefetch(
+                "revisions",
+                queryset=QuoteRevision.objects.filter(sent_at__isnull=False).order_by("-number"),
+                to_attr="sent_revisions",
+            )
+        )
+    return quotes.select_related("current_revision")
+
+
+def shown_revision(*, user, quote: Quote) -> QuoteRevision:
+    """For a quote of ``quote_list``: the revision its row shows."""
+    if _is_customer(user):
+        return quote.sent_revisions[0]
+    return quote.current_revision
 
 
 def quote_get_for_user(*, user, number: str) -> Quote:
@@ -77,9 +110,60 @@ def revision_with_lines(revision: QuoteRevision) -> QuoteRevision:
     )
 
 
-def quote_history(*, quote: Quote):
-    return (
-        AuditEvent.objects.filter(object_type="quotes.quote", object_id=str(quote.pk))
-        .select_related("actor")
-        .order_by("occurred_at", "id")
+def quote_history(*, user, quote: Quote):
+    """The quote's audit trail as ``user`` may read it: customers see what happened between
+    them and the vendor, not the vendor's internal approval steps."""
+    events = AuditEvent.objects.filter(object_type="quotes.quote", object_id=str(quote.pk))
+    if _is_customer(user):
+        events = events.filter(action__in=CUSTOMER_EVENTS)
+    return events.select_related("actor").order_by("occurred_at", "id")
+
+
+# --- approval ----------------------------------------------------------------------------------
+
+
+def revision_rule_hits(revision: QuoteRevision) -> list[RuleHit]:
+    """The active rules this revision crosses. A unit price below the list price counts as the
+    discount it effectively is, for each line and for the whole quote."""
+    lines = list(revision.lines.all())
+    figures = [
+        LineFigures(
+            line.position,
+            line.name,
+            effective_discount_percent(
+                quantity=line.quantity,
+                list_price=line.list_price,
+                net_amount=line.net_amount,
+                discount_percent=line.discount_percent,
+            ),
+        )
+        for line in lines
+    ]
+    list_subtotal = sum(
+        (
+            round_money(line.quantity * line.list_price, revision.currency)
+            if line.list_price is not None and line.list_price > line.unit_price
+            else line.gross_amount
+            for line in lines
+        ),
+        start=Decimal(0),
     )
+    return evaluate(
+        ApprovalRule.objects.filter(is_active=True),
+        lines=figures,
+        subtotal=list_subtotal,
+        discount_total=list_subtotal - revision.total,
+        total=revision.total,
+        currency=revision.currency,
+    )
+
+
+def revision_has_valid_approval(revision: QuoteRevision) -> bool:
+    """Approved, and nothing material changed since (see ``rules.material_fingerprint``)."""
+    return bool(revision.approved_at) and revision.approved_fingerprint == material_fingerprint(
+        revision, list(revision.lines.all())
+    )
+
+
+def revision_needs_approval(revision: QuoteRevision) -> bool:
+    return bool(revision_rule_hits(revision)) and not revision_has_valid_approval(revision)

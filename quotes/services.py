@@ -1,31 +1,35 @@
 """Writes for quotes. Keyword-only, atomic, audited; mail leaves on commit.
 
-Status changes live here; *who does what next* lives in the workflow layer, which calls these.
-Each function re-checks the actor's right on the quote's account: a revoked contact cannot finish
-a task they were offered before.
+Each function is one whole business step: it locks the revision, asks ``policy.require`` whether
+the actor may do it now (the right on the account first, then the status table), writes with
+``update_fields``, records the audit event and queues the mail. *Who does what next* lives in the
+workflow layer, which calls these inside its task helper; reads live in ``selectors`` and
+``policy``.
 """
 
 import hashlib
 import uuid
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
+from django.http import HttpRequest
 from django.utils import timezone
 
 from audit.models import AuditAction
-from audit.services import audit_record
-from contacts.models import Account
+from audit.services import audit_record, client_ip
+from contacts.models import Account, User
 from contacts.permissions import has_account_permission
 
-from . import notifications
+from . import notifications, policy, selectors
 from .documents import revision_pdf
 from .models import (
     Acceptance,
-    ApprovalRule,
+    Price,
+    Product,
     Quote,
     QuoteCounter,
     QuoteLine,
@@ -33,33 +37,29 @@ from .models import (
     RevisionStatus,
 )
 from .money import MAX_AMOUNT, line_amounts, round_money
-from .rules import LineFigures, RuleHit, evaluate
+from .policy import Action, QuoteConflict
+from .rules import material_fingerprint
+
+__all__ = ["QuoteConflict", "LineInput"]  # QuoteConflict is re-exported for callers' convenience
 
 DEFAULT_VALIDITY_DAYS = 30
 
 
-class QuoteConflict(Exception):
-    """The quote moved on since the page was shown (someone else decided first, it expired…)."""
-
-
 @dataclass(frozen=True)
 class LineInput:
-    product: object  # quotes.models.Product
+    product: Product
     quantity: Decimal
     unit_price: Decimal
     discount_percent: Decimal
     description: str = ""
 
 
-def _require(actor, codename: str, account: Account) -> None:
-    if not has_account_permission(actor, codename, account):
-        raise PermissionDenied(f"{codename} on {account.number}")
-
-
-def _audit(revision: QuoteRevision, action, *, detail: str = "", message: str = "", **fields):
+def _audit(
+    revision: QuoteRevision, action: AuditAction, *, detail: str = "", message: str = "", **fields
+) -> None:
     """One audit event about ``revision``'s quote, its message naming the revision."""
     message = message or f"rev {revision.number}" + (f": {detail}" if detail else "")
-    return audit_record(
+    audit_record(
         action=action,
         account=revision.quote.account,
         obj=revision.quote,
@@ -82,20 +82,10 @@ def default_valid_until(account: Account, now: datetime | None = None) -> date:
     )
 
 
-def revision_expires_at(revision: QuoteRevision) -> datetime:
-    """The end of the validity date in the account's time zone."""
-    tz = ZoneInfo(revision.quote.account.time_zone)
-    return datetime.combine(revision.valid_until + timedelta(days=1), time.min, tzinfo=tz)
-
-
-def revision_is_expired(revision: QuoteRevision, now: datetime | None = None) -> bool:
-    return (now or timezone.now()) >= revision_expires_at(revision)
-
-
 def quote_create(
     *,
     account: Account,
-    actor,
+    actor: User,
     title: str,
     idempotency_key: uuid.UUID,
     term_months: int = 12,
@@ -103,11 +93,12 @@ def quote_create(
     valid_until: date | None = None,
     terms: str = "",
     notes: str = "",
-    request=None,
+    request: HttpRequest | None = None,
 ) -> Quote:
     """A new quote with an empty draft revision 1. Posting the same form twice returns the quote
     the first post made."""
-    _require(actor, "draft_quote", account)
+    if not has_account_permission(actor, "draft_quote", account):
+        raise PermissionDenied(f"draft_quote on {account.number}")
     existing = Quote.objects.filter(idempotency_key=idempotency_key).first()
     if existing is not None:
         if existing.account_id != account.pk or existing.created_by_id != actor.pk:
@@ -161,43 +152,40 @@ def compute_line(line: LineInput, currency: str) -> tuple[Decimal, Decimal, Deci
     )
 
 
-def material_fingerprint(revision: QuoteRevision, lines) -> str:
-    """What an approval is an approval *of*: price, quantity, discount, term and frequency."""
-    parts = [str(revision.term_months), revision.billing_frequency]
-    for line in lines:
-        parts.append(
-            f"{line.product_id if hasattr(line, 'product_id') else line.product.pk}|"
-            f"{Decimal(line.quantity).normalize()}|{Decimal(line.unit_price).normalize()}|"
-            f"{Decimal(line.discount_percent).normalize()}"
-        )
-    return hashlib.sha256("\n".join(parts).encode()).hexdigest()
+def _lock(revision: QuoteRevision) -> QuoteRevision:
+    """The revision, re-read under a row lock with its quote and account (whose
+    ``current_revision`` the policy reads)."""
+    return (
+        QuoteRevision.objects.select_for_update()
+        .select_related("quote__account")
+        .get(pk=revision.pk)
+    )
 
 
-def _require_draft(revision: QuoteRevision) -> None:
-    if revision.status != RevisionStatus.DRAFT:
-        raise QuoteConflict(
-            f"Revision {revision.number} is {revision.get_status_display().lower()}: only a "
-            "draft can be edited."
-        )
+def _list_prices(products: list[Product], currency: str, frequency: str) -> dict[int, Decimal]:
+    return dict(
+        Price.objects.filter(
+            product__in=products, currency=currency, billing_frequency=frequency
+        ).values_list("product_id", "list_price")
+    )
 
 
 @transaction.atomic
 def revision_update(
     *,
     revision: QuoteRevision,
-    actor,
+    actor: User,
     term_months: int,
     billing_frequency: str,
     valid_until: date,
     terms: str,
     notes: str,
     lines: list[LineInput],
-    request=None,
+    request: HttpRequest | None = None,
 ) -> QuoteRevision:
     """Replaces a draft's header and lines. A material change voids an earlier approval."""
-    revision = QuoteRevision.objects.select_for_update().get(pk=revision.pk)
-    _require(actor, "draft_quote", revision.quote.account)
-    _require_draft(revision)
+    revision = _lock(revision)
+    policy.require(actor, Action.EDIT, revision)
     currency = revision.currency
     before = {
         "total": str(round_money(revision.total, currency)),
@@ -211,6 +199,7 @@ def revision_update(
     revision.terms = terms
     revision.notes = notes
     revision.lines.all().delete()
+    list_prices = _list_prices([line.product for line in lines], currency, billing_frequency)
     new_lines, subtotal, discount_total = [], Decimal(0), Decimal(0)
     for position, line in enumerate(lines, start=1):
         gross, discount, net = compute_line(line, currency)
@@ -227,26 +216,40 @@ def revision_update(
                 description=line.description,
                 quantity=line.quantity,
                 unit_price=round_money(line.unit_price, currency),
+                list_price=list_prices.get(line.product.pk),
                 discount_percent=line.discount_percent,
                 gross_amount=gross,
                 discount_amount=discount,
                 net_amount=net,
             )
         )
-    QuoteLine.objects.bulk_create(new_lines, batch_size=500)
     if subtotal > MAX_AMOUNT:
         # Also refused by the form; checked here so no caller can store an unreadable total.
         raise ValidationError("The quote's total would be more than 12 digits.")
+    QuoteLine.objects.bulk_create(new_lines, batch_size=500)
     revision.subtotal = subtotal
     revision.discount_total = discount_total
     revision.total = subtotal - discount_total
-    voided = False
-    if revision.approved_at and revision.approved_fingerprint != material_fingerprint(
-        revision, new_lines
-    ):
+    voided = bool(revision.approved_at) and revision.approved_fingerprint != (
+        material_fingerprint(revision, new_lines)
+    )
+    if voided:
         revision.approved_by, revision.approved_at, revision.approved_fingerprint = None, None, ""
-        voided = True
-    revision.save()
+    revision.save(
+        update_fields=[
+            "term_months",
+            "billing_frequency",
+            "valid_until",
+            "terms",
+            "notes",
+            "subtotal",
+            "discount_total",
+            "total",
+            "approved_by",
+            "approved_at",
+            "approved_fingerprint",
+        ]
+    )
     _audit(
         revision,
         AuditAction.QUOTE_EDITED,
@@ -266,63 +269,51 @@ def revision_update(
             AuditAction.QUOTE_APPROVAL_VOIDED,
             actor=actor,
             request=request,
-            detail="price, quantity, discount, term or frequency changed after approval",
+            detail="price, quantity, discount, term, frequency, terms or validity changed after "
+            "approval",
         )
     return revision
 
 
-def revision_rule_hits(revision: QuoteRevision) -> list[RuleHit]:
-    lines = [
-        LineFigures(line.position, line.name, line.discount_percent)
-        for line in revision.lines.all()
-    ]
-    return evaluate(
-        ApprovalRule.objects.filter(is_active=True),
-        lines=lines,
-        subtotal=revision.subtotal,
-        discount_total=revision.discount_total,
-        total=revision.total,
-        currency=revision.currency,
+def _send(revision: QuoteRevision, *, request: HttpRequest | None) -> None:
+    """Freezes ``revision`` (locked by the caller) and sends it to the account's billing
+    contacts. The sender is the representative who submitted it, also when deal desk approved
+    it: who approved internally is the vendor's business."""
+    sender = revision.submitted_by
+    revision.status = RevisionStatus.SENT
+    revision.sent_by = sender
+    revision.sent_at = timezone.now()
+    revision.sent_pdf_sha256 = hashlib.sha256(revision_pdf(revision)).hexdigest()
+    revision.save(update_fields=["status", "sent_by", "sent_at", "sent_pdf_sha256"])
+    _audit(
+        revision,
+        AuditAction.QUOTE_SENT,
+        actor=sender,
+        after={"revision": revision.number, "total": str(revision.total)},
+        request=request,
     )
-
-
-def revision_has_valid_approval(revision: QuoteRevision) -> bool:
-    return bool(revision.approved_at) and revision.approved_fingerprint == material_fingerprint(
-        revision, list(revision.lines.all())
-    )
-
-
-def revision_needs_approval(revision: QuoteRevision) -> bool:
-    return bool(revision_rule_hits(revision)) and not revision_has_valid_approval(revision)
-
-
-def _lock(revision: QuoteRevision) -> QuoteRevision:
-    return (
-        QuoteRevision.objects.select_for_update()
-        .select_related("quote__account")
-        .get(pk=revision.pk)
-    )
+    notifications.quote_sent(revision)
 
 
 @transaction.atomic
-def revision_submit(*, revision: QuoteRevision, actor, request=None) -> bool:
-    """The representative hands the draft on. Returns True when deal desk must approve first."""
+def revision_submit(
+    *, revision: QuoteRevision, actor: User, request: HttpRequest | None = None
+) -> str:
+    """The representative hands the draft on: to deal desk when a rule fires and no valid
+    approval covers it, otherwise straight to the customer. Returns the new status."""
     revision = _lock(revision)
-    account = revision.quote.account
-    _require(actor, "draft_quote", account)
-    _require_draft(revision)
+    policy.require(actor, Action.SUBMIT, revision)
     if not revision.lines.exists():
         raise ValidationError("Add at least one line before submitting the quote.")
-    if revision_is_expired(revision):
+    if policy.is_expired(revision):
         raise ValidationError("The validity date has passed: set a later one before submitting.")
-    _audit(
-        revision,
-        AuditAction.QUOTE_SUBMITTED,
-        actor=actor,
-        request=request,
-    )
-    if revision_needs_approval(revision):
-        hits = revision_rule_hits(revision)
+    revision.submitted_by = actor
+    revision.submitted_at = timezone.now()
+    revision.save(update_fields=["submitted_by", "submitted_at"])
+    _audit(revision, AuditAction.QUOTE_SUBMITTED, actor=actor, request=request)
+    if selectors.revision_needs_approval(revision):
+        policy.require(actor, Action.SUBMIT, revision, to=RevisionStatus.PENDING_APPROVAL)
+        hits = selectors.revision_rule_hits(revision)
         revision.status = RevisionStatus.PENDING_APPROVAL
         revision.save(update_fields=["status"])
         _audit(
@@ -333,22 +324,20 @@ def revision_submit(*, revision: QuoteRevision, actor, request=None) -> bool:
             request=request,
         )
         notifications.approval_needed(revision)
-        return True
-    return False
-
-
-def _lock_for_review(revision: QuoteRevision, actor) -> QuoteRevision:
-    revision = _lock(revision)
-    _require(actor, "approve_deal", revision.quote.account)
-    if revision.status != RevisionStatus.PENDING_APPROVAL:
-        raise QuoteConflict("This revision is no longer waiting for approval.")
-    return revision
+    else:
+        policy.require(actor, Action.SUBMIT, revision, to=RevisionStatus.SENT)
+        _send(revision, request=request)
+    return revision.status
 
 
 @transaction.atomic
-def revision_approve(*, revision: QuoteRevision, actor, comment: str = "", request=None) -> None:
-    revision = _lock_for_review(revision, actor)
-    if revision_is_expired(revision):
+def revision_approve(
+    *, revision: QuoteRevision, actor: User, comment: str = "", request: HttpRequest | None = None
+) -> None:
+    """Deal desk approves, which sends the quote to the customer in the same step."""
+    revision = _lock(revision)
+    policy.require(actor, Action.APPROVE, revision)
+    if policy.is_expired(revision):
         raise ValidationError(
             f"Its validity date ({revision.valid_until:%d %B %Y}) has passed, so approving would "
             "send the customer a quote they cannot accept. Send it back for a later date."
@@ -357,7 +346,9 @@ def revision_approve(*, revision: QuoteRevision, actor, comment: str = "", reque
     revision.approved_at = timezone.now()
     revision.approved_fingerprint = material_fingerprint(revision, list(revision.lines.all()))
     revision.review_comment = comment
-    revision.save()
+    revision.save(
+        update_fields=["approved_by", "approved_at", "approved_fingerprint", "review_comment"]
+    )
     _audit(
         revision,
         AuditAction.QUOTE_APPROVED,
@@ -365,11 +356,15 @@ def revision_approve(*, revision: QuoteRevision, actor, comment: str = "", reque
         after={"comment": comment},
         request=request,
     )
+    _send(revision, request=request)
 
 
 @transaction.atomic
-def revision_send_back(*, revision: QuoteRevision, actor, comment: str, request=None) -> None:
-    revision = _lock_for_review(revision, actor)
+def revision_send_back(
+    *, revision: QuoteRevision, actor: User, comment: str, request: HttpRequest | None = None
+) -> None:
+    revision = _lock(revision)
+    policy.require(actor, Action.SEND_BACK, revision)
     if not comment.strip():
         raise ValidationError("Say what must change before the quote can be approved.")
     revision.status = RevisionStatus.DRAFT
@@ -385,61 +380,25 @@ def revision_send_back(*, revision: QuoteRevision, actor, comment: str, request=
     notifications.sent_back(revision)
 
 
-@transaction.atomic
-def revision_send(*, revision: QuoteRevision, actor, request=None) -> None:
-    """Freezes the revision and sends it to the account's billing contacts."""
-    revision = _lock(revision)
-    if revision.status not in (RevisionStatus.DRAFT, RevisionStatus.PENDING_APPROVAL):
-        raise QuoteConflict("This revision was already sent.")
-    revision.status = RevisionStatus.SENT
-    revision.sent_by = actor
-    revision.sent_at = timezone.now()
-    revision.save()
-    revision.sent_pdf_sha256 = hashlib.sha256(revision_pdf(revision)).hexdigest()
-    revision.save(update_fields=["sent_pdf_sha256"])
-    _audit(
-        revision,
-        AuditAction.QUOTE_SENT,
-        actor=actor,
-        after={"revision": revision.number, "total": str(revision.total)},
-        request=request,
-    )
-    notifications.quote_sent(revision)
-
-
-def revision_require_decidable(revision: QuoteRevision) -> None:
-    if revision.quote.current_revision_id != revision.pk:
-        raise QuoteConflict(
-            f"Revision {revision.number} was superseded by a newer revision and cannot be accepted."
-        )
-    if revision.status == RevisionStatus.EXPIRED or (
-        revision.status == RevisionStatus.SENT and revision_is_expired(revision)
-    ):
-        raise QuoteConflict(
-            f"This quote expired at the end of {revision.valid_until:%d %B %Y}. Ask your "
-            "representative to re-issue it."
-        )
-    if revision.status in (RevisionStatus.DRAFT, RevisionStatus.PENDING_APPROVAL):
-        # Drafts and internal approval are the vendor's business: say only what it means.
-        raise QuoteConflict(
-            "Your representative is preparing a new revision of this quote; nothing was "
-            "changed. You will be e-mailed when it is ready."
-        )
-    if revision.status != RevisionStatus.SENT:
-        raise QuoteConflict(
-            f"This quote was already {revision.get_status_display().lower()}; nothing was changed."
-        )
-
-
-def _decide(revision, actor, status, action, comment, request, **extra):
-    revision.status = status
+def _record_decision(
+    revision: QuoteRevision,
+    *,
+    actor: User,
+    action: Action,
+    comment: str,
+    request: HttpRequest | None,
+    **extra: str,
+) -> None:
+    """The customer's decision on a locked revision: status, who, when, audit, mail."""
+    transition = policy.require(actor, action, revision)
+    revision.status = transition.target
     revision.decided_by = actor
     revision.decided_at = timezone.now()
     revision.decision_comment = comment
-    revision.save()
+    revision.save(update_fields=["status", "decided_by", "decided_at", "decision_comment"])
     _audit(
         revision,
-        action,
+        DECISION_AUDIT[action],
         actor=actor,
         after={"revision": revision.number, "comment": comment, **extra},
         request=request,
@@ -447,33 +406,50 @@ def _decide(revision, actor, status, action, comment, request, **extra):
     notifications.customer_decided(revision)
 
 
+DECISION_AUDIT = {
+    Action.ACCEPT: AuditAction.QUOTE_ACCEPTED,
+    Action.REJECT: AuditAction.QUOTE_REJECTED,
+    Action.REQUEST_CHANGES: AuditAction.QUOTE_CHANGES_REQUESTED,
+}
+DECLINE_NEEDS = {
+    Action.REJECT: "Give a reason for rejecting the quote.",
+    Action.REQUEST_CHANGES: "Say what you would like changed.",
+}
+
+
 @transaction.atomic
 def revision_accept(
-    *, revision: QuoteRevision, actor, po_number: str = "", request=None
+    *,
+    revision: QuoteRevision,
+    actor: User,
+    po_number: str = "",
+    request: HttpRequest | None = None,
 ) -> Acceptance:
+    """A billing contact accepts the sent revision. The exact PDF they accepted is kept, with
+    its SHA-256."""
     revision = _lock(revision)
+    policy.require(actor, Action.ACCEPT, revision)
     account = revision.quote.account
-    _require(actor, "approve_quote", account)
-    revision_require_decidable(revision)
     po_number = po_number.strip()
     if account.po_required and not po_number:
         raise ValidationError("Your account requires a purchase order number to accept a quote.")
-    pdf_sha256 = hashlib.sha256(revision_pdf(revision)).hexdigest()
+    pdf = revision_pdf(revision)
+    pdf_sha256 = hashlib.sha256(pdf).hexdigest()
     acceptance = Acceptance.objects.create(
         revision=revision,
         accepted_by=actor,
         accepted_at=timezone.now(),
-        ip_address=request.META.get("REMOTE_ADDR") if request else None,
+        ip_address=client_ip(request),
         pdf_sha256=pdf_sha256,
+        pdf=pdf,
         po_number=po_number,
     )
-    _decide(
+    _record_decision(
         revision,
-        actor,
-        RevisionStatus.ACCEPTED,
-        AuditAction.QUOTE_ACCEPTED,
-        "",
-        request,
+        actor=actor,
+        action=Action.ACCEPT,
+        comment="",
+        request=request,
         po_number=po_number,
         pdf_sha256=pdf_sha256,
     )
@@ -481,39 +457,57 @@ def revision_accept(
 
 
 @transaction.atomic
-def revision_reject(*, revision: QuoteRevision, actor, reason: str, request=None) -> None:
+def revision_decline(
+    *,
+    revision: QuoteRevision,
+    actor: User,
+    action: Action,
+    comment: str,
+    request: HttpRequest | None = None,
+) -> None:
+    """A billing contact rejects the revision (``Action.REJECT``, with a reason) or asks for
+    changes (``Action.REQUEST_CHANGES``, saying which): one path, two outcomes."""
+    if action not in DECLINE_NEEDS:
+        raise ValueError(action)
     revision = _lock(revision)
-    _require(actor, "approve_quote", revision.quote.account)
-    revision_require_decidable(revision)
-    if not reason.strip():
-        raise ValidationError("Give a reason for rejecting the quote.")
-    _decide(revision, actor, RevisionStatus.REJECTED, AuditAction.QUOTE_REJECTED, reason, request)
+    policy.require(actor, action, revision)
+    if not comment.strip():
+        raise ValidationError(DECLINE_NEEDS[action])
+    _record_decision(revision, actor=actor, action=action, comment=comment, request=request)
 
 
 @transaction.atomic
-def revision_request_changes(*, revision: QuoteRevision, actor, comment: str, request=None) -> None:
+def revision_withdraw(
+    *, revision: QuoteRevision, actor: User, reason: str, request: HttpRequest | None = None
+) -> None:
+    """The representative takes back a sent, undecided revision; its billing contacts are
+    told and can no longer accept it."""
     revision = _lock(revision)
-    _require(actor, "approve_quote", revision.quote.account)
-    revision_require_decidable(revision)
-    if not comment.strip():
-        raise ValidationError("Say what you would like changed.")
-    _decide(
+    transition = policy.require(actor, Action.WITHDRAW, revision)
+    if not reason.strip():
+        raise ValidationError("Say why the quote is withdrawn; the customer will read it.")
+    revision.status = transition.target
+    revision.withdrawn_by = actor
+    revision.withdrawn_at = timezone.now()
+    revision.withdrawal_reason = reason
+    revision.save(update_fields=["status", "withdrawn_by", "withdrawn_at", "withdrawal_reason"])
+    _audit(
         revision,
-        actor,
-        RevisionStatus.CHANGES_REQUESTED,
-        AuditAction.QUOTE_CHANGES_REQUESTED,
-        comment,
-        request,
+        AuditAction.QUOTE_WITHDRAWN,
+        actor=actor,
+        after={"revision": revision.number, "comment": reason},
+        request=request,
     )
+    notifications.quote_withdrawn(revision)
 
 
 @transaction.atomic
 def revision_expire(*, revision: QuoteRevision, now: datetime | None = None) -> bool:
     """Marks a sent revision expired once its validity date has ended. Idempotent."""
     revision = _lock(revision)
-    if revision.status != RevisionStatus.SENT or not revision_is_expired(revision, now):
+    if revision.status != RevisionStatus.SENT or not policy.is_expired(revision, now):
         return False
-    revision.status = RevisionStatus.EXPIRED
+    revision.status = policy.require(None, Action.EXPIRE, revision).target
     revision.save(update_fields=["status"])
     _audit(
         revision,
@@ -525,24 +519,17 @@ def revision_expire(*, revision: QuoteRevision, now: datetime | None = None) -> 
 
 
 @transaction.atomic
-def revision_start_next(*, quote: Quote, actor, request=None) -> QuoteRevision:
+def revision_start_next(
+    *, quote: Quote, actor: User, request: HttpRequest | None = None
+) -> QuoteRevision:
     """A new draft revision copied from the current one: after changes were requested, or to
-    re-issue a rejected or expired quote. Older revisions stay readable, superseded."""
-    quote = Quote.objects.select_for_update().get(pk=quote.pk)
-    _require(actor, "draft_quote", quote.account)
+    re-issue a rejected, expired or withdrawn quote. Older revisions stay readable, superseded."""
+    quote = Quote.objects.select_for_update().select_related("account").get(pk=quote.pk)
     current = QuoteRevision.objects.get(pk=quote.current_revision_id)
-    allowed = (
-        RevisionStatus.CHANGES_REQUESTED,
-        RevisionStatus.REJECTED,
-        RevisionStatus.EXPIRED,
-    )
-    if current.status not in allowed:
-        raise QuoteConflict(
-            f"Revision {current.number} is {current.get_status_display().lower()}: a new "
-            "revision can follow only a rejected, expired or changes-requested one."
-        )
+    current.quote = quote
+    policy.require(actor, Action.REVISE, current)
     valid_until = current.valid_until
-    if revision_is_expired(current):
+    if policy.is_expired(current):
         valid_until = default_valid_until(quote.account)
     new = QuoteRevision.objects.create(
         quote=quote,
@@ -574,6 +561,7 @@ def revision_start_next(*, quote: Quote, actor, request=None) -> QuoteRevision:
                 description=line.description,
                 quantity=line.quantity,
                 unit_price=line.unit_price,
+                list_price=line.list_price,
                 discount_percent=line.discount_percent,
                 gross_amount=line.gross_amount,
                 discount_amount=line.discount_amount,
@@ -597,23 +585,11 @@ def revision_start_next(*, quote: Quote, actor, request=None) -> QuoteRevision:
     return new
 
 
-def reminder_due(revision: QuoteRevision, now: datetime) -> str | None:
-    """'7d' or '1d' when that reminder is due and not yet sent, else None."""
-    if revision.status != RevisionStatus.SENT or revision_is_expired(revision, now):
-        return None
-    left = revision_expires_at(revision) - now
-    if left <= timedelta(days=1) and revision.reminded_1d_at is None:
-        return "1d"
-    if left <= timedelta(days=7) and revision.reminded_7d_at is None and left > timedelta(days=1):
-        return "7d"
-    return None
-
-
 @transaction.atomic
 def revision_remind(*, revision: QuoteRevision, now: datetime) -> str | None:
     """Sends the due expiry reminder once. Returns which one was sent."""
     revision = _lock(revision)
-    kind = reminder_due(revision, now)
+    kind = policy.reminder_due(revision, now)
     if kind is None:
         return None
     if kind == "1d":

@@ -5,31 +5,29 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
-from audit.models import AuditAction
 from contacts.permissions import account_permissions
 from contacts.selectors import account_get_for_user
 
-from . import selectors, services
+from . import policy, selectors, services
 from .diff import revision_diff
 from .documents import revision_pdf, sha256
-from .forms import DecisionForm, LineFormSet, QuoteCreateForm, QuoteHeaderForm, ReviewForm
-from .models import RevisionStatus
-
-# What a customer may read of a quote's history; approvals are the vendor's internal business.
-CUSTOMER_EVENTS = {
-    AuditAction.QUOTE_SENT,
-    AuditAction.QUOTE_ACCEPTED,
-    AuditAction.QUOTE_REJECTED,
-    AuditAction.QUOTE_CHANGES_REQUESTED,
-    AuditAction.QUOTE_EXPIRED,
-    AuditAction.QUOTE_REMINDER_SENT,
-}
+from .forms import (
+    DecisionForm,
+    LineFormSet,
+    QuoteCreateForm,
+    QuoteHeaderForm,
+    ReviewForm,
+    WithdrawForm,
+)
+from .models import BillingFrequency
+from .policy import Action
 
 
 @login_required
 def quote_list(request):
     quotes = selectors.quote_list(user=request.user)
-    return render(request, "quotes/quote_list.html", {"quotes": quotes})
+    rows = [(quote, selectors.shown_revision(user=request.user, quote=quote)) for quote in quotes]
+    return render(request, "quotes/quote_list.html", {"rows": rows})
 
 
 @login_required
@@ -58,35 +56,10 @@ def quote_create(request, number: str):
     return render(request, "quotes/quote_create.html", {"account": account, "form": form})
 
 
-def _actions(user, quote, revision, perms) -> dict:
-    is_current = quote.current_revision_id == revision.pk
-    status = revision.status
-    return {
-        "edit": is_current and "draft_quote" in perms and status == RevisionStatus.DRAFT,
-        "review": is_current
-        and "approve_deal" in perms
-        and status == RevisionStatus.PENDING_APPROVAL,
-        "decide": is_current
-        and "approve_quote" in perms
-        and status == RevisionStatus.SENT
-        and not services.revision_is_expired(revision),
-        "start_next": is_current
-        and "draft_quote" in perms
-        and status
-        in (RevisionStatus.CHANGES_REQUESTED, RevisionStatus.REJECTED, RevisionStatus.EXPIRED),
-    }
-
-
-def _history(user, quote):
-    events = selectors.quote_history(quote=quote)
-    if not user.is_vendor_staff:
-        events = events.filter(action__in=CUSTOMER_EVENTS)
-    return events
-
-
 def _revision_page(request, quote, revision):
     revision = selectors.revision_with_lines(revision)
     perms = account_permissions(request.user, quote.account)
+    allowed = policy.allowed_actions(request.user, revision, perms=perms)
     is_staff = request.user.is_vendor_staff
     revisions = list(selectors.revisions_visible(user=request.user, quote=quote))
     previous = next((r for r in reversed(revisions) if r.number < revision.number), None)
@@ -103,14 +76,18 @@ def _revision_page(request, quote, revision):
         "previous": previous,
         "diff": diff,
         "is_current": quote.current_revision_id == revision.pk,
-        "rule_hits": services.revision_rule_hits(revision) if is_staff else [],
-        "approval_valid": services.revision_has_valid_approval(revision) if is_staff else False,
-        "actions": _actions(request.user, quote, revision, perms),
-        "history": _history(request.user, quote),
-        "expires_at": services.revision_expires_at(revision),
+        "rule_hits": selectors.revision_rule_hits(revision) if is_staff else [],
+        "approval_valid": selectors.revision_has_valid_approval(revision) if is_staff else False,
+        # One flag per action of the status table, for the template's buttons.
+        "actions": {action.value: action in allowed for action in Action},
+        "history": selectors.quote_history(user=request.user, quote=quote),
+        "expires_at": policy.expires_at(revision),
+        "has_expired": policy.has_expired(revision),
+        "revise_note": policy.transition_note(revision, Action.REVISE),
         "acceptance": getattr(revision, "acceptance", None),
         "review_form": ReviewForm(),
         "decision_form": DecisionForm(),
+        "withdraw_form": WithdrawForm(),
     }
     return render(request, "quotes/quote_detail.html", context)
 
@@ -134,7 +111,13 @@ def revision_pdf_view(request, number: str, rev: int, original: bool = False):
     quote = selectors.quote_get_for_user(user=request.user, number=number)
     revision = selectors.revision_get_for_user(user=request.user, quote=quote, number=rev)
     revision = selectors.revision_with_lines(revision)
-    data = revision_pdf(revision, stamped=not original)
+    acceptance = getattr(revision, "acceptance", None)
+    if original and acceptance is None:
+        raise Http404("This revision was not accepted")
+    if original and acceptance.pdf:
+        data = bytes(acceptance.pdf)  # the very bytes accepted, whatever changed since
+    else:
+        data = revision_pdf(revision, stamped=not original)
     response = HttpResponse(data, content_type="application/pdf")
     suffix = "-as-accepted" if original else ""
     response["Content-Disposition"] = (
@@ -144,7 +127,8 @@ def revision_pdf_view(request, number: str, rev: int, original: bool = False):
     return response
 
 
-def _draft_for_staff(request, number):
+def _quote_for_drafting(request, number):
+    """The quote, if the person may draft quotes on its account; else the same 404."""
     quote = selectors.quote_get_for_user(user=request.user, number=number)
     if "draft_quote" not in account_permissions(request.user, quote.account):
         raise Http404("No such quote")
@@ -167,12 +151,16 @@ def _line_initial(revision):
 @login_required
 @require_http_methods(["GET", "POST"])
 def quote_edit(request, number: str):
-    quote = _draft_for_staff(request, number)
+    quote = _quote_for_drafting(request, number)
     revision = selectors.revision_with_lines(quote.current_revision)
-    if revision.status != RevisionStatus.DRAFT:
+    if Action.EDIT not in policy.allowed_actions(request.user, revision):
         messages.error(request, f"Revision {revision.number} is not a draft: it cannot be edited.")
         return redirect("quotes:detail", number=quote.number)
-    frequency = request.POST.get("billing_frequency") or revision.billing_frequency
+    # The lines are priced in the frequency being posted; an unknown one is the header form's
+    # error to report, so price them in the stored one meanwhile.
+    frequency = request.POST.get("billing_frequency", "")
+    if frequency not in BillingFrequency.values:
+        frequency = revision.billing_frequency
     header = QuoteHeaderForm(
         data=request.POST or None,
         initial={
@@ -199,7 +187,7 @@ def quote_edit(request, number: str):
                 request=request,
                 **header.cleaned_data,
             )
-        except services.QuoteConflict as exc:
+        except policy.QuoteConflict as exc:
             messages.error(request, str(exc))
             return redirect("quotes:detail", number=quote.number)
         messages.success(request, f"Revision {revision.number} saved.")
@@ -218,10 +206,10 @@ def quote_edit(request, number: str):
 @login_required
 @require_POST
 def quote_new_revision(request, number: str):
-    quote = _draft_for_staff(request, number)
+    quote = _quote_for_drafting(request, number)
     try:
         revision = services.revision_start_next(quote=quote, actor=request.user, request=request)
-    except (services.QuoteConflict, ValidationError) as exc:
+    except (policy.QuoteConflict, ValidationError) as exc:
         messages.error(request, "; ".join(getattr(exc, "messages", [str(exc)])))
         return redirect("quotes:detail", number=quote.number)
     messages.success(request, f"Revision {revision.number} is a draft: edit it, then submit it.")

@@ -1,77 +1,76 @@
-"""Who does what next. The domain state lives in ``quotes``; these flows only route between
-people and call the quote services.
+"""Who does what next. The domain state lives in ``quotes``; the flow only routes on it.
 
-    submit ─► rules fired? ─yes─► deal desk ─approve─► send ─► customer decides
-                 │                   └─send back─► revise ◄──changes requested──┘
-                 └─no─────────────────────────────► send     accepted / rejected / expired ─► end
+Every human step is done by ``workflows.services`` through ``tasks.run_task``, which calls one
+quote service (submitting, approving, deciding…) and then completes the task; the flow reads the
+revision's status to choose the next task:
+
+    submit ─► route ─ pending approval ─► deal desk ─► route
+                │ ─ sent ─────────────► customer decides ─► route
+                │ ─ draft / changes requested ─► revise (rep submits again) ─► route
+                └ ─ accepted / rejected / withdrawn / expired ─► end
 """
 
-from contextvars import ContextVar
+from typing import Any
 
 from viewflow import this
 from viewflow.workflow import flow
 from viewflow.workflow.lock import select_for_update_lock
 
-from quotes import services as quote_services
-from quotes.models import RevisionStatus
+from quotes.models import Quote, QuoteRevision, RevisionStatus
 
 from .models import QuoteProcess
 from .nodes import AccountTask
 
-# The person whose action is moving the flow on; set by workflows.services around each step.
-current_actor: ContextVar = ContextVar("current_actor", default=None)
-current_request: ContextVar = ContextVar("current_request", default=None)
+# The status of the current revision after a step, and the task that follows it. Any other
+# status (accepted, rejected, withdrawn, expired) ends the process.
+NEXT_STEP = {
+    RevisionStatus.PENDING_APPROVAL: "deal_desk_review",
+    RevisionStatus.SENT: "customer_decision",
+    RevisionStatus.DRAFT: "revise",
+    RevisionStatus.CHANGES_REQUESTED: "revise",
+}
 
 
 class QuoteFlow(flow.Flow):
     process_class = QuoteProcess
     lock_impl = select_for_update_lock
 
-    start = flow.StartHandle(this.start_process).Next(this.check_rules)
+    start = flow.StartHandle(this.link_quote).Next(this.route)
 
-    check_rules = flow.If(this.waits_for_deal_desk).Then(this.deal_desk_review).Else(this.send)
+    route = (
+        flow.Switch()
+        .Case(this.deal_desk_review, this.waits_for_deal_desk)
+        .Case(this.customer_decision, this.waits_for_customer)
+        .Case(this.revise, this.waits_for_representative)
+        .Default(this.end)
+    )
 
-    deal_desk_review = AccountTask("approve_deal").Next(this.after_review)
+    deal_desk_review = AccountTask("approve_deal").Next(this.route)
 
-    after_review = flow.If(this.was_approved).Then(this.send).Else(this.revise)
+    customer_decision = AccountTask("approve_quote").Next(this.route)
 
-    send = flow.Function(this.send_to_customer).Next(this.customer_decision)
-
-    customer_decision = AccountTask("approve_quote").Next(this.route_decision)
-
-    route_decision = flow.Switch().Case(this.revise, this.changes_requested).Default(this.end)
-
-    revise = AccountTask("draft_quote").Next(this.check_rules)
+    revise = AccountTask("draft_quote").Next(this.route)
 
     end = flow.End()
 
-    # --- callbacks -------------------------------------------------------------------------
-
-    def start_process(self, activation, quote, actor, request=None):
+    def link_quote(self, activation: Any, quote: Quote) -> QuoteProcess:
         activation.process.quote = quote
-        quote_services.revision_submit(
-            revision=quote.current_revision, actor=actor, request=request
-        )
         return activation.process
 
     @staticmethod
-    def _revision(activation):
+    def _revision(activation: Any) -> QuoteRevision:
         quote = activation.process.coerced.quote
         quote.refresh_from_db(fields=["current_revision"])
         return quote.current_revision
 
-    def waits_for_deal_desk(self, activation):
-        return self._revision(activation).status == RevisionStatus.PENDING_APPROVAL
+    def _next(self, activation: Any) -> str | None:
+        return NEXT_STEP.get(self._revision(activation).status)
 
-    def was_approved(self, activation):
-        return quote_services.revision_has_valid_approval(self._revision(activation))
+    def waits_for_deal_desk(self, activation: Any) -> bool:
+        return self._next(activation) == "deal_desk_review"
 
-    def send_to_customer(self, activation):
-        quote_services.revision_send(
-            revision=self._revision(activation),
-            actor=current_actor.get(),
-            request=current_request.get(),
-        )
+    def waits_for_customer(self, activation: Any) -> bool:
+        return self._next(activation) == "customer_decision"
 
-    def changes_requested(self, activation):
-        return self._revision(activation).status == RevisionStatus.CHANGES_REQUESTED
+    def waits_for_representative(self, activation: Any) -> bool:
+        return self._next(activation) == "revise"

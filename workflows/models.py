@@ -1,6 +1,7 @@
 from django.db import models
 from viewflow.workflow.models import Process
 
+from contacts.models import Account
 from quotes.models import Quote
 
 
@@ -12,3 +13,7 @@ class QuoteProcess(Process):
 
     class Meta:
         verbose_name = "quote process"
+
+    @property
+    def account(self) -> Account:
+        return self.quote.account

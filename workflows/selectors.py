@@ -4,7 +4,7 @@ from viewflow.workflow.models import Task
 from contacts.permissions import accounts_with_permission
 
 from .flows import QuoteFlow
-from .services import OPEN
+from .tasks import OPEN
 
 # Each human task, the right it needs on the quote's account, and what the inbox calls it.
 TASKS = (

@@ -1,76 +1,33 @@
-"""Moves quote processes on. Every step runs under the process's row lock: the task is re-read,
-the actor's right on the account is checked again at execution, the domain service runs, and the
-task completes, all in one transaction, or nothing happens."""
+"""The quote's human steps, each one line of routing around one quote service.
 
-from contextlib import contextmanager
+A step is: check the actor's right (so that someone without it gets the same 404 whatever state
+the quote is in), find the quote's open process, and let ``tasks.run_task`` execute the task
+with the quote service that does the whole business step. Nothing here decides business rules;
+``quotes.policy`` and ``quotes.services`` do.
+"""
+
+from collections.abc import Callable
 from datetime import datetime
+from typing import TypeVar
 
-from django.core.exceptions import PermissionDenied
 from django.db import transaction
-from viewflow.workflow.exceptions import FlowLockFailed
-from viewflow.workflow.models import Task
-from viewflow.workflow.status import PROCESS, STATUS
+from django.http import HttpRequest
+from viewflow.workflow.status import PROCESS
 
-from contacts.permissions import has_account_permission
+from contacts.models import User
+from quotes import policy
 from quotes import services as quote_services
-from quotes.models import Quote, QuoteRevision, RevisionStatus
-from quotes.services import QuoteConflict
+from quotes.models import Quote, QuoteRevision
+from quotes.policy import Action, QuoteConflict
 
-from .flows import QuoteFlow, current_actor, current_request
+from .flows import QuoteFlow
 from .models import QuoteProcess
+from .nodes import AccountTask
+from .tasks import TaskConflict, locked_message, open_task, run_task, taken_message
 
-OPEN = (STATUS.NEW, STATUS.ASSIGNED)
-LOCKED_MESSAGE = (
-    "Someone else is acting on this quote at this moment. Reload the page to see its state "
-    "and try again; nothing was changed."
-)
-TAKEN_MESSAGE = "Someone else has already acted on this step of the quote; nothing was changed."
-
-
-@contextmanager
-def _acting_as(actor, request):
-    actor_token, request_token = current_actor.set(actor), current_request.set(request)
-    try:
-        yield
-    finally:
-        current_actor.reset(actor_token)
-        current_request.reset(request_token)
-
-
-def pending_task(quote: Quote, node) -> Task | None:
-    return (
-        Task.objects.filter(process__quoteprocess__quote=quote, flow_task=node, status__in=OPEN)
-        .select_related("process")
-        .order_by("-id")
-        .first()
-    )
-
-
-def _complete(task: Task, actor, request) -> None:
-    activation = task.flow_task.activation_class(task)
-    if task.status == STATUS.NEW:
-        activation.assign(actor)
-    activation.start(request)
-    activation.execute()
-
-
-def _run_task(*, quote: Quote, node, actor, step, request=None) -> None:
-    """Executes ``node``'s open task of ``quote`` as ``actor``: ``step()`` changes the domain,
-    then the flow moves on. Raises QuoteConflict when the task is gone or locked."""
-    task = pending_task(quote, node)
-    if task is None:
-        raise QuoteConflict(TAKEN_MESSAGE)
-    try:
-        with QuoteFlow.lock(task.process_id), _acting_as(actor, request):
-            task = Task.objects.select_related("process").get(pk=task.pk)
-            if task.status not in OPEN:
-                raise QuoteConflict(TAKEN_MESSAGE)
-            if actor is not None and not node.can_execute(actor, task):
-                raise PermissionDenied("not allowed to execute this task")
-            step()
-            _complete(task, actor, request)
-    except FlowLockFailed:
-        raise QuoteConflict(LOCKED_MESSAGE) from None
+T = TypeVar("T")
+LOCKED_MESSAGE = locked_message("quote")
+TAKEN_MESSAGE = taken_message("quote")
 
 
 def _current(quote: Quote) -> QuoteRevision:
@@ -78,81 +35,151 @@ def _current(quote: Quote) -> QuoteRevision:
     return QuoteRevision.objects.select_related("quote__account").get(pk=quote.current_revision_id)
 
 
-def quote_submit(*, quote: Quote, actor, request=None) -> None:
-    """The representative hands the current draft on: to deal desk when a rule fires, else
-    straight to the customer. Starts a process, or finishes the open 'revise' task."""
-    if not has_account_permission(actor, "draft_quote", quote.account):
-        raise PermissionDenied("draft_quote")
-    if pending_task(quote, QuoteFlow.revise) is not None:
-        _run_task(
+def _open_process(quote: Quote) -> QuoteProcess | None:
+    return QuoteProcess.objects.filter(quote=quote, status=PROCESS.NEW).order_by("-pk").first()
+
+
+def _step(
+    *,
+    quote: Quote,
+    node: AccountTask,
+    actor: User | None,
+    action: Action,
+    call: Callable[[QuoteRevision], T],
+    request: HttpRequest | None = None,
+) -> T:
+    """Runs ``call(current revision)`` as the open ``node`` task of the quote's process. With
+    no such task, the quote's state says why (decided, expired, superseded…)."""
+    revision = _current(quote)
+    policy.require_right(actor, action, revision)
+    process = _open_process(quote)
+    if process is None or open_task(process_pk=process.pk, node=node) is None:
+        policy.require(actor, action, revision)  # the domain's own, precise refusal
+        raise TaskConflict(TAKEN_MESSAGE)
+    return run_task(
+        node=node,
+        process_pk=process.pk,
+        actor=actor,
+        right=policy.RIGHTS[action] or None,
+        step=lambda: call(_current(quote)),
+        what="quote",
+        request=request,
+    )
+
+
+def quote_submit(*, quote: Quote, actor: User, request: HttpRequest | None = None) -> None:
+    """The representative hands the current draft on: it starts the quote's process, or ends
+    the open 'revise' task of it."""
+    revision = _current(quote)
+    policy.require_right(actor, Action.SUBMIT, revision)
+    process = _open_process(quote)
+    if process is not None:
+        _step(
             quote=quote,
             node=QuoteFlow.revise,
             actor=actor,
-            step=lambda: quote_services.revision_submit(
-                revision=_current(quote), actor=actor, request=request
+            action=Action.SUBMIT,
+            call=lambda rev: quote_services.revision_submit(
+                revision=rev, actor=actor, request=request
             ),
             request=request,
         )
         return
-    if QuoteProcess.objects.filter(quote=quote, status=PROCESS.NEW).exists():
-        raise QuoteConflict("This quote is already on its way; nothing was changed.")
-    with transaction.atomic(), _acting_as(actor, request):
-        QuoteFlow.start.run(quote=_current(quote).quote, actor=actor, request=request)
+    with transaction.atomic():
+        quote_services.revision_submit(revision=revision, actor=actor, request=request)
+        QuoteFlow.start.run(quote=revision.quote)
 
 
-def quote_review(*, quote: Quote, actor, approve: bool, comment: str, request=None) -> None:
-    """Deal desk approves (the quote goes to the customer) or sends it back with a comment."""
-
-    def step():
-        revision = _current(quote)
-        if approve:
-            quote_services.revision_approve(
-                revision=revision, actor=actor, comment=comment, request=request
-            )
-        else:
-            quote_services.revision_send_back(
-                revision=revision, actor=actor, comment=comment, request=request
-            )
-
-    _run_task(quote=quote, node=QuoteFlow.deal_desk_review, actor=actor, step=step, request=request)
-
-
-ACCEPT, REJECT, REQUEST_CHANGES = "accept", "reject", "request_changes"
-
-
-def quote_decide(
-    *, quote: Quote, actor, decision: str, comment: str = "", po_number: str = "", request=None
+def quote_approve(
+    *, quote: Quote, actor: User, comment: str = "", request: HttpRequest | None = None
 ) -> None:
-    """A billing contact accepts, rejects with a reason, or requests changes."""
+    """Deal desk approves; the quote goes to the customer in the same step."""
+    _step(
+        quote=quote,
+        node=QuoteFlow.deal_desk_review,
+        actor=actor,
+        action=Action.APPROVE,
+        call=lambda rev: quote_services.revision_approve(
+            revision=rev, actor=actor, comment=comment, request=request
+        ),
+        request=request,
+    )
+
+
+def quote_send_back(
+    *, quote: Quote, actor: User, comment: str, request: HttpRequest | None = None
+) -> None:
+    _step(
+        quote=quote,
+        node=QuoteFlow.deal_desk_review,
+        actor=actor,
+        action=Action.SEND_BACK,
+        call=lambda rev: quote_services.revision_send_back(
+            revision=rev, actor=actor, comment=comment, request=request
+        ),
+        request=request,
+    )
+
+
+def _expire_if_due(quote: Quote) -> None:
+    # It ran out before the hourly job: end it now, so the customer is told it expired.
     revision = _current(quote)
-    if revision.status == RevisionStatus.SENT and quote_services.revision_is_expired(revision):
-        # It ran out before the nightly job: end it now, then say so.
+    if policy.effective_status(revision) != revision.status:
         quote_expire(quote=quote)
-        revision.refresh_from_db()
 
-    def step():
-        current = _current(quote)
-        if decision == ACCEPT:
-            quote_services.revision_accept(
-                revision=current, actor=actor, po_number=po_number, request=request
-            )
-        elif decision == REJECT:
-            quote_services.revision_reject(
-                revision=current, actor=actor, reason=comment, request=request
-            )
-        elif decision == REQUEST_CHANGES:
-            quote_services.revision_request_changes(
-                revision=current, actor=actor, comment=comment, request=request
-            )
-        else:
-            raise ValueError(decision)
 
-    if pending_task(quote, QuoteFlow.customer_decision) is None:
-        # Nothing to decide: let the domain say precisely why (expired, superseded, decided).
-        quote_services.revision_require_decidable(_current(quote))
-        raise QuoteConflict(TAKEN_MESSAGE)
-    _run_task(
-        quote=quote, node=QuoteFlow.customer_decision, actor=actor, step=step, request=request
+def quote_accept(
+    *, quote: Quote, actor: User, po_number: str = "", request: HttpRequest | None = None
+) -> None:
+    _expire_if_due(quote)
+    _step(
+        quote=quote,
+        node=QuoteFlow.customer_decision,
+        actor=actor,
+        action=Action.ACCEPT,
+        call=lambda rev: quote_services.revision_accept(
+            revision=rev, actor=actor, po_number=po_number, request=request
+        ),
+        request=request,
+    )
+
+
+def quote_decline(
+    *,
+    quote: Quote,
+    actor: User,
+    action: Action,
+    comment: str,
+    request: HttpRequest | None = None,
+) -> None:
+    """A billing contact rejects (``Action.REJECT``) or requests changes
+    (``Action.REQUEST_CHANGES``)."""
+    _expire_if_due(quote)
+    _step(
+        quote=quote,
+        node=QuoteFlow.customer_decision,
+        actor=actor,
+        action=action,
+        call=lambda rev: quote_services.revision_decline(
+            revision=rev, actor=actor, action=action, comment=comment, request=request
+        ),
+        request=request,
+    )
+
+
+def quote_withdraw(
+    *, quote: Quote, actor: User, reason: str, request: HttpRequest | None = None
+) -> None:
+    """The representative withdraws the sent revision: the customer's decision task ends."""
+    _step(
+        quote=quote,
+        node=QuoteFlow.customer_decision,
+        actor=actor,
+        action=Action.WITHDRAW,
+        call=lambda rev: quote_services.revision_withdraw(
+            revision=rev, actor=actor, reason=reason, request=request
+        ),
+        request=request,
     )
 
 
@@ -160,17 +187,15 @@ def quote_expire(*, quote: Quote, now: datetime | None = None) -> bool:
     """Ends a sent revision whose validity date has passed, and its process. Idempotent.
     ``now`` defaults to the real clock."""
     revision = _current(quote)
-    if revision.status != RevisionStatus.SENT or not quote_services.revision_is_expired(
-        revision, now
-    ):
+    if policy.effective_status(revision, now) == revision.status:
         return False
-    expired = []
-
-    def step():
-        expired.append(quote_services.revision_expire(revision=_current(quote), now=now))
-
     try:
-        _run_task(quote=quote, node=QuoteFlow.customer_decision, actor=None, step=step)
-    except QuoteConflict:
+        return _step(
+            quote=quote,
+            node=QuoteFlow.customer_decision,
+            actor=None,
+            action=Action.EXPIRE,
+            call=lambda rev: quote_services.revision_expire(revision=rev, now=now),
+        )
+    except (QuoteConflict, TaskConflict):
         return False
-    return bool(expired and expired[0])

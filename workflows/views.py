@@ -1,30 +1,36 @@
+"""The quote's workflow steps over HTTP: validate the form, call one workflow service, answer.
+
+A lost race or a decided quote is a 409 page, a refused right the same 404 as a missing quote,
+a business rule a message on the quote page. Nothing is half-applied.
+"""
+
+from collections.abc import Callable
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404
+from django.forms import Form
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
-from quotes.forms import DecisionForm, ReviewForm
+from quotes import policy
+from quotes.forms import DecisionForm, ReviewForm, WithdrawForm
+from quotes.models import Quote
+from quotes.policy import Action, QuoteConflict
 from quotes.selectors import quote_get_for_user
-from quotes.services import QuoteConflict
 
 from . import selectors, services
+from .tasks import TaskConflict
 
 
-def _conflict(request, quote, message):
-    return render(
-        request, "workflows/conflict.html", {"quote": quote, "message": message}, status=409
-    )
-
-
-def _run(request, quote, action, success):
-    """Runs one workflow step; a lost race is a 409 page, a refused right the same 404 as a
-    missing quote, a business rule a message on the quote page. Nothing is half-applied."""
+def _run(request: HttpRequest, quote: Quote, step: Callable[[], object], success: str):
     try:
-        action()
-    except QuoteConflict as exc:
-        return _conflict(request, quote, str(exc))
+        step()
+    except (QuoteConflict, TaskConflict) as exc:
+        return render(
+            request, "workflows/conflict.html", {"quote": quote, "message": str(exc)}, status=409
+        )
     except PermissionDenied:
         raise Http404("No such quote") from None
     except ValidationError as exc:
@@ -34,22 +40,24 @@ def _run(request, quote, action, success):
     return redirect("quotes:detail", number=quote.number)
 
 
-def _invalid(request, quote, form, codename):
+def _invalid(request: HttpRequest, quote: Quote, form: Form, action: Action) -> HttpResponse:
     # Someone without the right learns nothing about the form: the same 404 as a missing quote.
-    if not services.has_account_permission(request.user, codename, quote.account):
-        raise Http404("No such quote")
+    try:
+        policy.require_right(request.user, action, quote.current_revision)
+    except PermissionDenied:
+        raise Http404("No such quote") from None
     messages.error(request, " ".join(e for errs in form.errors.values() for e in errs))
     return redirect("quotes:detail", number=quote.number)
 
 
 @login_required
-def inbox(request):
+def inbox(request: HttpRequest) -> HttpResponse:
     return render(request, "workflows/inbox.html", {"tasks": selectors.inbox(user=request.user)})
 
 
 @login_required
 @require_POST
-def quote_submit(request, number: str):
+def quote_submit(request: HttpRequest, number: str) -> HttpResponse:
     quote = quote_get_for_user(user=request.user, number=number)
     return _run(
         request,
@@ -61,51 +69,83 @@ def quote_submit(request, number: str):
 
 @login_required
 @require_POST
-def quote_review(request, number: str):
+def quote_review(request: HttpRequest, number: str) -> HttpResponse:
     quote = quote_get_for_user(user=request.user, number=number)
     form = ReviewForm(request.POST)
     if not form.is_valid():
-        return _invalid(request, quote, form, "approve_deal")
-    approve = form.cleaned_data["decision"] == "approve"
+        return _invalid(request, quote, form, Action.APPROVE)
+    comment = form.cleaned_data["comment"]
+    if form.cleaned_data["decision"] == "approve":
+        return _run(
+            request,
+            quote,
+            lambda: services.quote_approve(
+                quote=quote, actor=request.user, comment=comment, request=request
+            ),
+            "Approved: the quote was sent to the customer.",
+        )
     return _run(
         request,
         quote,
-        lambda: services.quote_review(
-            quote=quote,
-            actor=request.user,
-            approve=approve,
-            comment=form.cleaned_data["comment"],
-            request=request,
+        lambda: services.quote_send_back(
+            quote=quote, actor=request.user, comment=comment, request=request
         ),
-        "Approved: the quote was sent to the customer." if approve else "Sent back.",
+        "Sent back.",
     )
 
 
 DECISION_MESSAGES = {
-    services.ACCEPT: "You accepted the quote. Your representative has been told.",
-    services.REJECT: "You rejected the quote. Your representative has been told.",
-    services.REQUEST_CHANGES: "Your change request was sent to your representative.",
+    Action.ACCEPT: "You accepted the quote. Your representative has been told.",
+    Action.REJECT: "You rejected the quote. Your representative has been told.",
+    Action.REQUEST_CHANGES: "Your change request was sent to your representative.",
 }
 
 
 @login_required
 @require_POST
-def quote_decide(request, number: str):
+def quote_decide(request: HttpRequest, number: str) -> HttpResponse:
     quote = quote_get_for_user(user=request.user, number=number)
     form = DecisionForm(request.POST)
     if not form.is_valid():
-        return _invalid(request, quote, form, "approve_quote")
-    decision = form.cleaned_data["decision"]
+        return _invalid(request, quote, form, Action.ACCEPT)
+    action = Action(form.cleaned_data["decision"])
+    data = form.cleaned_data
+    if action == Action.ACCEPT:
+
+        def step() -> None:
+            services.quote_accept(
+                quote=quote, actor=request.user, po_number=data["po_number"], request=request
+            )
+
+    else:
+
+        def step() -> None:
+            services.quote_decline(
+                quote=quote,
+                actor=request.user,
+                action=action,
+                comment=data["comment"],
+                request=request,
+            )
+
+    return _run(request, quote, step, DECISION_MESSAGES[action])
+
+
+@login_required
+@require_POST
+def quote_withdraw(request: HttpRequest, number: str) -> HttpResponse:
+    quote = quote_get_for_user(user=request.user, number=number)
+    form = WithdrawForm(request.POST)
+    if not form.is_valid():
+        return _invalid(request, quote, form, Action.WITHDRAW)
     return _run(
         request,
         quote,
-        lambda: services.quote_decide(
+        lambda: services.quote_withdraw(
             quote=quote,
             actor=request.user,
-            decision=decision,
-            comment=form.cleaned_data["comment"],
-            po_number=form.cleaned_data["po_number"],
+            reason=form.cleaned_data["reason"],
             request=request,
         ),
-        DECISION_MESSAGES[decision],
+        "Withdrawn: the customer can no longer accept it and has been told.",
     )

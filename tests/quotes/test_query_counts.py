@@ -18,6 +18,7 @@ from viewflow.workflow.models import Process, Task
 
 from quotes import services as quote_services
 from quotes.models import Quote, QuoteRevision, RevisionStatus
+from quotes.policy import Action
 from tests.quote_builders import line, pending_approval_quote, product, sent_quote
 from workflows import services as flow_services
 from workflows.models import QuoteProcess
@@ -117,7 +118,8 @@ def test_quote_list_queries_do_not_grow_with_quotes(world, login, role):
 
 
 def lines(count: int, *, price="10.00"):
-    item = product()
+    # Priced at list (9.50 is 5 % below it): no approval rule fires.
+    item = product(USD_annually="10.00")
     return [
         line(item, quantity="1", unit_price=price, description=f"Site {i}") for i in range(count)
     ]
@@ -127,8 +129,11 @@ def revised_quote(world, count: int):
     """Revision 2 sent after the customer asked for changes to revision 1, both of ``count``
     lines: the page also shows the line-by-line difference."""
     quote = sent_quote(world.a, world.rep_a, lines=lines(count))
-    flow_services.quote_decide(
-        quote=quote, actor=world.contact_a, decision="request_changes", comment="Cheaper please"
+    flow_services.quote_decline(
+        quote=quote,
+        actor=world.contact_a,
+        action=Action.REQUEST_CHANGES,
+        comment="Cheaper please",
     )
     revision = quote_services.revision_start_next(quote=quote, actor=world.rep_a)
     quote_services.revision_update(
@@ -238,8 +243,8 @@ def waiting(world):
         for_contact = [sent_quote(world.a, world.rep_a) for _ in range(count)]
         for_rep = [pending_approval_quote(world.a, world.rep_a) for _ in range(count)]
         for quote in for_rep:
-            flow_services.quote_review(
-                quote=quote, actor=world.deal_desk, approve=False, comment="Too deep a discount"
+            flow_services.quote_send_back(
+                quote=quote, actor=world.deal_desk, comment="Too deep a discount"
             )
         return for_deal_desk, for_contact, for_rep
 

@@ -76,6 +76,7 @@ def quote_in(state: str, rev: bool = False):
 
 
 def _build_quote(world, account, state):
+    from quotes.policy import Action
     from tests import quote_builders as qb
     from workflows import services as flow_services
 
@@ -87,8 +88,8 @@ def _build_quote(world, account, state):
         return qb.pending_approval_quote(account, rep)
     quote = qb.sent_quote(account, rep)
     if state == "changes_requested":
-        flow_services.quote_decide(
-            quote=quote, actor=contact, decision="request_changes", comment="More seats"
+        flow_services.quote_decline(
+            quote=quote, actor=contact, action=Action.REQUEST_CHANGES, comment="More seats"
         )
     return quote
 
@@ -208,6 +209,13 @@ ROUTES = [
         obj=quote_in("sent"),
         data=accept_with_po,
         allowed=ok(BILLING_CONTACTS, 302),
+    ),
+    Route(
+        "workflows:quote_withdraw",
+        method="POST",
+        obj=quote_in("sent"),
+        data=lambda world: {"reason": "Pricing error on line 1"},
+        allowed=ok(REPS, 302),
     ),
 ]
 

@@ -18,6 +18,7 @@ from viewflow.workflow.models import Task
 from viewflow.workflow.status import PROCESS, STATUS
 
 from audit.models import AuditAction, AuditEvent
+from quotes import policy
 from quotes import services as quote_services
 from quotes.models import QuoteRevision
 from tests import quote_builders
@@ -72,7 +73,7 @@ def _reminders(quote):
 
 
 def test_expiry_moment_is_the_end_of_the_day_in_the_accounts_time_zone(quote):
-    assert quote_services.revision_expires_at(_revision(quote)) == EXPIRES_AT
+    assert policy.expires_at(_revision(quote)) == EXPIRES_AT
 
 
 def test_eight_days_before_expiry_nothing_happens(world, quote, run):
@@ -219,7 +220,7 @@ def test_now_option_moves_time_without_freezing_the_clock(
 ):
     # Given a quote sent today (real clock), valid for 30 days
     quote = quote_builders.sent_quote(world.a, world.rep_a)
-    expires_at = quote_services.revision_expires_at(_revision(quote))
+    expires_at = policy.expires_at(_revision(quote))
 
     def run_at(moment):
         out = StringIO()
@@ -256,7 +257,7 @@ def test_only_sent_revisions_are_touched(world, run):
             world.a, world.rep_a, valid_until=VALID_UNTIL
         )
         accepted = quote_builders.sent_quote(world.b, world.rep_b, valid_until=VALID_UNTIL)
-        flow_services.quote_decide(quote=accepted, actor=world.contact_b, decision="accept")
+        flow_services.quote_accept(quote=accepted, actor=world.contact_b)
 
     # When the command runs after all of them ended
     output = run(EXPIRES_AT + datetime.timedelta(days=1))

@@ -30,6 +30,7 @@ from audit.models import AuditAction, AuditEvent
 from contacts import services as contact_services
 from contacts.models import Membership
 from quotes.models import Acceptance, Quote, QuoteRevision
+from quotes.policy import Action
 from tests import quote_builders
 from workflows import services as flow_services
 from workflows.flows import QuoteFlow
@@ -852,7 +853,8 @@ def test_a_material_edit_voids_the_carried_over_approval(
     assert (rev2.approved_by, rev2.approved_at, rev2.approved_fingerprint) == (None, None, "")
     voided = AuditEvent.objects.get(action=AuditAction.QUOTE_APPROVAL_VOIDED)
     assert voided.message == (
-        "rev 2: price, quantity, discount, term or frequency changed after approval"
+        "rev 2: price, quantity, discount, term, frequency, terms or validity changed after "
+        "approval"
     )
     assert voided.actor == world.rep_a
     submit(rep, quote)
@@ -914,9 +916,7 @@ def test_removed_billing_contact_cannot_finish_the_task(world, seat, as_user):
     assert fresh.status_code == 404
     # And the service refuses at execution, even when called directly
     with pytest.raises(PermissionDenied):
-        flow_services.quote_decide(
-            quote=quote, actor=world.contact_a2, decision="accept", po_number="PO-1"
-        )
+        flow_services.quote_accept(quote=quote, actor=world.contact_a2, po_number="PO-1")
     assert snapshot(quote) == before
     assert statuses(quote) == ["sent"]
 
@@ -939,8 +939,8 @@ def test_a_task_assigned_to_a_removed_contact_is_refused_to_them(world, seat, as
     )
     before = snapshot(quote)
     with pytest.raises(PermissionDenied):
-        flow_services.quote_decide(
-            quote=quote, actor=world.contact_a2, decision="reject", comment="no"
+        flow_services.quote_decline(
+            quote=quote, actor=world.contact_a2, action=Action.REJECT, comment="no"
         )
     assert snapshot(quote) == before
     task.refresh_from_db()

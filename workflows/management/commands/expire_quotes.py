@@ -10,6 +10,7 @@ from datetime import datetime
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
+from quotes import policy
 from quotes import services as quote_services
 from quotes.models import QuoteRevision, RevisionStatus
 from workflows import services as flow_services
@@ -60,7 +61,7 @@ class Command(BaseCommand):
         for revision in revisions:
             label = f"{revision.quote.number} rev {revision.number}"
             try:
-                if quote_services.revision_is_expired(revision, now):
+                if policy.is_expired(revision, now):
                     if flow_services.quote_expire(quote=revision.quote, now=now):
                         expired += 1
                         self.stdout.write(f"{label}: expired")
