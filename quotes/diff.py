@@ -52,7 +52,7 @@ def _value(obj, attr):
 
 def _keyed(lines):
     # The n-th line of a SKU in one revision pairs with the n-th line of that SKU in the other.
-    seen = defaultdict(int)
+    seen: defaultdict[str, int] = defaultdict(int)
     keyed = {}
     for line in lines:
         keyed[(line.sku, seen[line.sku])] = line

@@ -1,5 +1,6 @@
 import uuid
 from decimal import Decimal
+from typing import Any
 
 from django import forms
 from django.core.exceptions import ValidationError
@@ -79,8 +80,9 @@ class LineForm(forms.Form):
             raise ValidationError("That amount is too large (at most 12 digits).")
         return price
 
-    def clean(self):
-        cleaned = super().clean()
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        cleaned = self.cleaned_data
         product = cleaned.get("product")
         if product is None or "quantity" not in cleaned or self.has_error("unit_price"):
             return cleaned
@@ -139,7 +141,7 @@ class BaseLineFormSet(forms.BaseFormSet):
         return [
             form.to_input()
             for form in self.forms
-            if form.has_changed() and not self._should_delete_form(form)
+            if form.has_changed() and not form.cleaned_data.get("DELETE")
         ]
 
 
@@ -154,8 +156,9 @@ class ReviewForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 3}), required=False, max_length=2000
     )
 
-    def clean(self):
-        cleaned = super().clean()
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        cleaned = self.cleaned_data
         if cleaned.get("decision") == "send_back" and not cleaned.get("comment", "").strip():
             self.add_error("comment", "Say what must change before the quote can be approved.")
         return cleaned
@@ -174,8 +177,9 @@ class DecisionForm(forms.Form):
     )
     po_number = forms.CharField(label="Purchase order number", max_length=60, required=False)
 
-    def clean(self):
-        cleaned = super().clean()
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        cleaned = self.cleaned_data
         decision, comment = cleaned.get("decision"), cleaned.get("comment", "").strip()
         if decision == "reject" and not comment:
             self.add_error("comment", "Give a reason for rejecting the quote.")

@@ -1,4 +1,5 @@
 from decimal import Decimal
+from typing import Any
 
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
@@ -8,7 +9,23 @@ from contacts.models import Account
 
 from .money import CURRENCY_CHOICES, DECIMAL_PLACES, MAX_DIGITS
 
-MONEY = {"max_digits": MAX_DIGITS, "decimal_places": DECIMAL_PLACES}
+
+def money_field(
+    *,
+    default: Any = models.NOT_PROVIDED,
+    null: bool = False,
+    blank: bool = False,
+    validators: tuple[Any, ...] | list[Any] = (),
+) -> models.DecimalField:
+    """An amount: 12 integer digits and 4 decimal places, quantized by ``money.round_money``."""
+    return models.DecimalField(
+        max_digits=MAX_DIGITS,
+        decimal_places=DECIMAL_PLACES,
+        default=default,
+        null=null,
+        blank=blank,
+        validators=list(validators),
+    )
 
 
 class BillingFrequency(models.TextChoices):
@@ -37,7 +54,7 @@ class Price(models.Model):
     product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="prices")
     currency = models.CharField(max_length=3, choices=CURRENCY_CHOICES)
     billing_frequency = models.CharField(max_length=10, choices=BillingFrequency.choices)
-    list_price = models.DecimalField(**MONEY, validators=[MinValueValidator(Decimal(0))])
+    list_price = money_field(validators=[MinValueValidator(Decimal(0))])
 
     class Meta:
         ordering = ["product__sku", "currency", "billing_frequency"]
@@ -62,7 +79,7 @@ class ApprovalRule(models.Model):
 
     name = models.CharField(max_length=100)
     kind = models.CharField(max_length=20, choices=RuleKind.choices)
-    threshold = models.DecimalField(**MONEY, validators=[MinValueValidator(Decimal(0))])
+    threshold = money_field(validators=[MinValueValidator(Decimal(0))])
     is_active = models.BooleanField(default=True)
 
     class Meta:
@@ -136,9 +153,9 @@ class QuoteRevision(models.Model):
     valid_until = models.DateField()
     terms = models.TextField(blank=True)
     notes = models.TextField(blank=True)
-    subtotal = models.DecimalField(**MONEY, default=Decimal(0))
-    discount_total = models.DecimalField(**MONEY, default=Decimal(0))
-    total = models.DecimalField(**MONEY, default=Decimal(0))
+    subtotal = money_field(default=Decimal(0))
+    discount_total = money_field(default=Decimal(0))
+    total = money_field(default=Decimal(0))
 
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
@@ -205,13 +222,13 @@ class QuoteLine(models.Model):
     unit = models.CharField(max_length=40)
     description = models.CharField(max_length=500, blank=True)
     quantity = models.DecimalField(max_digits=12, decimal_places=2)
-    unit_price = models.DecimalField(**MONEY)
+    unit_price = money_field()
     # The price book's price when the line was written: a unit price below it is a discount too.
-    list_price = models.DecimalField(**MONEY, null=True, blank=True)
+    list_price = money_field(null=True, blank=True)
     discount_percent = models.DecimalField(max_digits=5, decimal_places=2, default=Decimal(0))
-    gross_amount = models.DecimalField(**MONEY)
-    discount_amount = models.DecimalField(**MONEY)
-    net_amount = models.DecimalField(**MONEY)
+    gross_amount = money_field()
+    discount_amount = money_field()
+    net_amount = money_field()
 
     class Meta:
         ordering = ["revision", "position"]

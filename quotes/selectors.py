@@ -62,7 +62,9 @@ def quote_list(*, user):
 def shown_revision(*, user, quote: Quote) -> QuoteRevision:
     """For a quote of ``quote_list``: the revision its row shows."""
     if _is_customer(user):
-        return quote.sent_revisions[0]
+        sent: list[QuoteRevision] = getattr(quote, "sent_revisions")  # noqa: B009  (prefetched)
+        return sent[0]
+    assert quote.current_revision is not None
     return quote.current_revision
 
 

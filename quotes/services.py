@@ -525,6 +525,7 @@ def revision_start_next(
     """A new draft revision copied from the current one: after changes were requested, or to
     re-issue a rejected, expired or withdrawn quote. Older revisions stay readable, superseded."""
     quote = Quote.objects.select_for_update().select_related("account").get(pk=quote.pk)
+    assert quote.current_revision_id is not None  # every quote is created with revision 1
     current = QuoteRevision.objects.get(pk=quote.current_revision_id)
     current.quote = quote
     policy.require(actor, Action.REVISE, current)

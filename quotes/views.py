@@ -12,6 +12,7 @@ from . import policy, selectors, services
 from .diff import revision_diff
 from .documents import revision_pdf, sha256
 from .forms import (
+    BaseLineFormSet,
     DecisionForm,
     LineFormSet,
     QuoteCreateForm,
@@ -114,7 +115,7 @@ def revision_pdf_view(request, number: str, rev: int, original: bool = False):
     acceptance = getattr(revision, "acceptance", None)
     if original and acceptance is None:
         raise Http404("This revision was not accepted")
-    if original and acceptance.pdf:
+    if original and acceptance is not None and acceptance.pdf:
         data = bytes(acceptance.pdf)  # the very bytes accepted, whatever changed since
     else:
         data = revision_pdf(revision, stamped=not original)
@@ -171,7 +172,7 @@ def quote_edit(request, number: str):
             "notes": revision.notes,
         },
     )
-    lines = LineFormSet(
+    lines: BaseLineFormSet = LineFormSet(  # type: ignore[call-arg,assignment]
         data=request.POST or None,
         initial=_line_initial(revision) if request.method == "GET" else None,
         currency=revision.currency,

@@ -23,7 +23,7 @@ from .nodes import AccountTask
 
 # The status of the current revision after a step, and the task that follows it. Any other
 # status (accepted, rejected, withdrawn, expired) ends the process.
-NEXT_STEP = {
+NEXT_STEP: dict[str, str] = {
     RevisionStatus.PENDING_APPROVAL: "deal_desk_review",
     RevisionStatus.SENT: "customer_decision",
     RevisionStatus.DRAFT: "revise",

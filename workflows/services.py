@@ -32,6 +32,7 @@ TAKEN_MESSAGE = taken_message("quote")
 
 def _current(quote: Quote) -> QuoteRevision:
     quote.refresh_from_db(fields=["current_revision"])
+    assert quote.current_revision_id is not None  # every quote is created with revision 1
     return QuoteRevision.objects.select_related("quote__account").get(pk=quote.current_revision_id)
 
 

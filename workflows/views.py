@@ -10,10 +10,11 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.forms import Form
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
+from contacts.http import AuthenticatedRequest
 from quotes import policy
 from quotes.forms import DecisionForm, ReviewForm, WithdrawForm
 from quotes.models import Quote
@@ -24,7 +25,7 @@ from . import selectors, services
 from .tasks import TaskConflict
 
 
-def _run(request: HttpRequest, quote: Quote, step: Callable[[], object], success: str):
+def _run(request: AuthenticatedRequest, quote: Quote, step: Callable[[], object], success: str):
     try:
         step()
     except (QuoteConflict, TaskConflict) as exc:
@@ -40,24 +41,26 @@ def _run(request: HttpRequest, quote: Quote, step: Callable[[], object], success
     return redirect("quotes:detail", number=quote.number)
 
 
-def _invalid(request: HttpRequest, quote: Quote, form: Form, action: Action) -> HttpResponse:
+def _invalid(
+    request: AuthenticatedRequest, quote: Quote, form: Form, action: Action
+) -> HttpResponse:
     # Someone without the right learns nothing about the form: the same 404 as a missing quote.
     try:
-        policy.require_right(request.user, action, quote.current_revision)
+        policy.require_right(request.user, action, quote.current_revision)  # type: ignore[arg-type]
     except PermissionDenied:
         raise Http404("No such quote") from None
-    messages.error(request, " ".join(e for errs in form.errors.values() for e in errs))
+    messages.error(request, " ".join(str(e) for errs in form.errors.values() for e in errs))
     return redirect("quotes:detail", number=quote.number)
 
 
 @login_required
-def inbox(request: HttpRequest) -> HttpResponse:
+def inbox(request: AuthenticatedRequest) -> HttpResponse:
     return render(request, "workflows/inbox.html", {"tasks": selectors.inbox(user=request.user)})
 
 
 @login_required
 @require_POST
-def quote_submit(request: HttpRequest, number: str) -> HttpResponse:
+def quote_submit(request: AuthenticatedRequest, number: str) -> HttpResponse:
     quote = quote_get_for_user(user=request.user, number=number)
     return _run(
         request,
@@ -69,7 +72,7 @@ def quote_submit(request: HttpRequest, number: str) -> HttpResponse:
 
 @login_required
 @require_POST
-def quote_review(request: HttpRequest, number: str) -> HttpResponse:
+def quote_review(request: AuthenticatedRequest, number: str) -> HttpResponse:
     quote = quote_get_for_user(user=request.user, number=number)
     form = ReviewForm(request.POST)
     if not form.is_valid():
@@ -103,7 +106,7 @@ DECISION_MESSAGES = {
 
 @login_required
 @require_POST
-def quote_decide(request: HttpRequest, number: str) -> HttpResponse:
+def quote_decide(request: AuthenticatedRequest, number: str) -> HttpResponse:
     quote = quote_get_for_user(user=request.user, number=number)
     form = DecisionForm(request.POST)
     if not form.is_valid():
@@ -133,7 +136,7 @@ def quote_decide(request: HttpRequest, number: str) -> HttpResponse:
 
 @login_required
 @require_POST
-def quote_withdraw(request: HttpRequest, number: str) -> HttpResponse:
+def quote_withdraw(request: AuthenticatedRequest, number: str) -> HttpResponse:
     quote = quote_get_for_user(user=request.user, number=number)
     form = WithdrawForm(request.POST)
     if not form.is_valid():

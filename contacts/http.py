@@ -1,0 +1,9 @@
+"""Request type for views behind ``login_required``: there ``request.user`` is our ``User``."""
+
+from django.http import HttpRequest
+
+from .models import User
+
+
+class AuthenticatedRequest(HttpRequest):
+    user: User  # type: ignore[assignment]  # narrowed by login_required
