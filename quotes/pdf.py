@@ -7,7 +7,7 @@ account's time zone) and stores the SHA-256 of the bytes. Three properties matte
   text as markup, so raw user text can crash it (``a<b``), corrupt it (``AT&T``), create links or
   embed server files (``<img src=...>``). The line table draws plain text, never parsed
   (``_TextLines``, ``_LineTable``), so its cells are cleaned but not escaped. All user text loses
-  its control characters (``_clean``).
+  its control and bidirectional formatting characters (``_clean``).
 * Determinism. The same document gives the same bytes (``invariant=1``, no timestamps), so a
   stored hash identifies what the customer accepted.
 * Linear cost. One long ``Table`` re-measures and copies every remaining row at each page break,
@@ -108,8 +108,12 @@ _CELL_MAX_LINES = 25
 _ROW_MAX_LINES = 40
 
 # C0/C1 controls (but tab and newline), DEL and lone surrogates: invisible at best, and a lone
-# surrogate cannot be encoded at all.
-_CONTROL_CHARS = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff]")
+# surrogate cannot be encoded at all. Also the bidirectional formatting characters (embeddings,
+# overrides, isolates, LRM/RLM, the Arabic letter mark): they can make text display in another
+# order than it is stored ("Trojan Source"), e.g. an amount or an account number reversed.
+_CONTROL_CHARS = re.compile(
+    "[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]"
+)
 _LINE_BREAKS = re.compile("\r\n|\r|\u2028|\u2029")
 
 _INK = colors.HexColor("#1f2933")
@@ -124,7 +128,8 @@ _STAMP_BG = colors.HexColor("#e3f9e5")
 
 
 def _clean(text: str) -> str:
-    """User text without control characters, with one newline convention."""
+    """User text without control or bidirectional formatting characters, with one newline
+    convention."""
     return _CONTROL_CHARS.sub("", _LINE_BREAKS.sub("\n", str(text)))
 
 

@@ -248,6 +248,29 @@ def test_unicode_renders_without_crashing():
     assert "Zo\u00eb \u2014" in text
 
 
+BIDI_CONTROLS = (
+    "\u202a\u202b\u202c\u202d\u202e"  # embeddings, overrides, pop
+    "\u2066\u2067\u2068\u2069"  # isolates
+    "\u200e\u200f\u061c"  # left-to-right, right-to-left and Arabic letter marks
+)
+
+
+def test_bidirectional_controls_are_stripped():
+    # Given text that a right-to-left override would display reversed, with every other
+    # bidirectional formatting character sprinkled in
+    value = "Total \u202e00.001 USD\u202c " + "".join(f"x{char}" for char in BIDI_CONTROLS) + "x"
+
+    # When it is rendered in every field
+    data = render_quote_pdf(_doc_with_text_everywhere(value))
+    text = all_text(data)
+
+    # Then it is printed in its stored order, without any of them, once per field
+    clean = "Total 00.001 USD " + "x" * (len(BIDI_CONTROLS) + 1)
+    assert clean in text
+    assert squashed(text).count(squashed(clean)) == FIELDS_WITH_TEXT
+    assert not set(BIDI_CONTROLS) & set(text)
+
+
 def test_control_characters_are_stripped():
     # Given text with control characters, a lone surrogate and every newline convention
     value = "bell\x07 nul\x00 esc\x1b del\x7f c1\x85 sur\ud800rogate\r\nnext\rlast"
