@@ -1,8 +1,10 @@
-"""The quote PDF: content, escaping, determinism, pagination, acceptance stamp, currencies.
+"""The quote PDF: content, escaping, determinism, pagination, acceptance stamp, currencies, and
+the renderer's use of reportlab's public API only.
 
 Pure rendering: no database. PDFs are read back with pypdf.
 """
 
+import ast
 import dataclasses
 import datetime
 import hashlib
@@ -16,12 +18,12 @@ import pytest
 from freezegun import freeze_time
 from pypdf import PdfReader
 
+from bench.single_table import render_quote_pdf_single_table
 from quotes.pdf import (
     PdfAcceptance,
     PdfLine,
     QuoteDocument,
     render_quote_pdf,
-    render_quote_pdf_single_table,
 )
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -530,3 +532,70 @@ def test_module_imports_without_django_or_workflows():
 
     # Then neither Django nor the workflow code was loaded
     assert result.stdout.strip() == "[]"
+
+
+# --- public API only --------------------------------------------------------------------------
+
+PDF_MODULE = REPO_ROOT / "quotes" / "pdf.py"
+# What a Flowable of our own may define: the public protocol a frame calls.
+FLOWABLE_METHODS = {"__init__", "wrap", "draw", "split"}
+
+
+def _private(name: str) -> bool:
+    return name.startswith("_") and not (name.startswith("__") and name.endswith("__"))
+
+
+def test_renderer_uses_no_private_reportlab_api_and_no_raw_pdf():
+    # Given the renderer's source
+    source = PDF_MODULE.read_text()
+    tree = ast.parse(source)
+
+    # Then it neither overrides reportlab's cell hook nor writes raw PDF operators
+    assert "_drawCell" not in source
+    assert "addLiteral" not in source
+    assert "_code" not in source
+
+    # And it imports nothing private from reportlab
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("reportlab"):
+            assert not _private(node.module.rsplit(".", 1)[-1]), node.module
+            assert not any(_private(alias.name) for alias in node.names), node.module
+
+    # And it reaches no private attribute of anything (canvas._code, Table._drawCell,
+    # super()._x, ...): private names of its own are module-level functions and constants
+    private = sorted(
+        {
+            node.attr
+            for node in ast.walk(tree)
+            if isinstance(node, ast.Attribute) and _private(node.attr)
+        }
+    )
+    assert private == []
+
+    # And its classes that extend a reportlab class are Flowables defining only the public
+    # protocol: no override of an underscore method
+    reportlab_names = {
+        alias.asname or alias.name
+        for node in ast.walk(tree)
+        if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("reportlab")
+        for alias in node.names
+    }
+    subclasses = [
+        node
+        for node in ast.walk(tree)
+        if isinstance(node, ast.ClassDef)
+        and any(isinstance(base, ast.Name) and base.id in reportlab_names for base in node.bases)
+    ]
+    assert subclasses, "expected the line table's Flowables"
+    for cls in subclasses:
+        assert [ast.unparse(base) for base in cls.bases] == ["Flowable"], cls.name
+        methods = {item.name for item in cls.body if isinstance(item, ast.FunctionDef)}
+        assert methods <= FLOWABLE_METHODS, (cls.name, methods - FLOWABLE_METHODS)
+
+
+def test_single_table_baseline_is_not_in_the_product_module():
+    # Given the renderer module
+    import quotes.pdf
+
+    # Then the benchmark's one-Table renderer lives in bench/, not here
+    assert not hasattr(quotes.pdf, "render_quote_pdf_single_table")
