@@ -96,6 +96,8 @@ def make_document(line_count: int, currency: str = "USD") -> QuoteDocument:
         total=subtotal - discount_total,
         terms="Payment net 30 days from invoice.\nPrices exclude VAT.",
         notes="Replaces the 2025 contract.",
+        watermark=None,
+        show_acceptance_block=True,
     )
 
 

@@ -1,13 +1,16 @@
 """Quote PDF rendering: a pure function from a ``QuoteDocument`` to PDF bytes.
 
 No ORM, no settings: the caller builds the document (amounts already rounded, dates already in the
-account's time zone) and stores the SHA-256 of the bytes. Three properties matter:
+account's time zone, watermark and acceptance block decided from the revision's status) and
+stores the SHA-256 of the bytes. Four properties matter:
 
 * Safety. Every string reaching a ``Paragraph`` goes through ``_esc``: reportlab parses paragraph
   text as markup, so raw user text can crash it (``a<b``), corrupt it (``AT&T``), create links or
   embed server files (``<img src=...>``). The line table draws plain text, never parsed
   (``_draw_rows``), so its cells are cleaned but not escaped. All user text loses its control and
   bidirectional formatting characters (``_clean``).
+* Honesty. A document says what it is: a revision that cannot be accepted carries its status as a
+  watermark on every page and has no acceptance block.
 * Determinism. The same document gives the same bytes (``invariant=1``, no timestamps), so a
   stored hash identifies what the customer accepted.
 * Linear cost, public API only. One long ``Table`` re-measures and copies every remaining row at
@@ -21,6 +24,7 @@ from __future__ import annotations
 
 import datetime
 import io
+import math
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -66,6 +70,7 @@ class PdfAcceptance:
     accepted_by_login: str  # the billing User ID, e.g. "acme.ap" or "ap@acme.example"
     accepted_at: datetime.date  # already converted to the account's time zone by the caller
     accepted_pdf_sha256: str  # hex digest of the exact PDF that was accepted
+    po_number: str  # the customer's purchase order number, user text, may be ""
 
 
 @dataclass(frozen=True)
@@ -90,7 +95,12 @@ class QuoteDocument:
     total: Decimal
     terms: str  # user text, may be multi-line
     notes: str  # user text
-    acceptance: PdfAcceptance | None = None
+    # Printed across every page when the revision cannot be accepted, e.g.
+    # "SUPERSEDED\nNOT VALID FOR ACCEPTANCE" (the first line large, the others smaller).
+    watermark: str | None
+    # The signature block, for a revision that may be accepted (sent, current, not expired).
+    show_acceptance_block: bool
+    acceptance: PdfAcceptance | None = None  # the stamp, for an accepted revision
 
 
 # The most rows one piece of the line table may hold. An A4 page holds at most about 50 rows, so
@@ -674,36 +684,41 @@ def _text_section(title: str, text: str, st: _Styles) -> list:
     return story
 
 
-def _acceptance_block(doc: QuoteDocument, st: _Styles) -> list[Flowable]:
-    acceptance = doc.acceptance
+def _signature_block(st: _Styles) -> list[Flowable]:
     heading = _p("Acceptance", st["h2"])
-    if acceptance is None:
-        statement = _p(
-            "This quote is accepted in the billing portal by a billing contact of the account. "
-            "On acceptance the portal records the contact's name, User ID and the date, and "
-            "keeps the SHA-256 of this exact document.",
-            st["base"],
-        )
-        sign = Table(
-            [["Name", ""], ["User ID", ""], ["Date", ""]],
-            colWidths=(25 * mm, 75 * mm),
-            hAlign="LEFT",
-            style=[
-                ("FONT", (0, 0), (-1, -1), "Helvetica", 8),
-                ("TEXTCOLOR", (0, 0), (-1, -1), _MUTED),
-                ("LINEBELOW", (1, 0), (1, -1), 0.5, _INK),
-                ("TOPPADDING", (0, 0), (-1, -1), 10),
-                ("VALIGN", (0, 0), (-1, -1), "BOTTOM"),
-            ],
-        )
-        return [KeepTogether([heading, statement, Spacer(1, 4), sign])]
+    statement = _p(
+        "This quote is accepted in the billing portal by a billing contact of the account. "
+        "On acceptance the portal records the contact's name, User ID and the date, and "
+        "keeps the SHA-256 of this exact document.",
+        st["base"],
+    )
+    sign = Table(
+        [["Name", ""], ["User ID", ""], ["Date", ""]],
+        colWidths=(25 * mm, 75 * mm),
+        hAlign="LEFT",
+        style=[
+            ("FONT", (0, 0), (-1, -1), "Helvetica", 8),
+            ("TEXTCOLOR", (0, 0), (-1, -1), _MUTED),
+            ("LINEBELOW", (1, 0), (1, -1), 0.5, _INK),
+            ("TOPPADDING", (0, 0), (-1, -1), 10),
+            ("VALIGN", (0, 0), (-1, -1), "BOTTOM"),
+        ],
+    )
+    return [KeepTogether([heading, statement, Spacer(1, 4), sign])]
 
+
+def _acceptance_stamp(acceptance: PdfAcceptance, st: _Styles) -> list[Flowable]:
     by = (
         f"Accepted by {acceptance.accepted_by_name} ({acceptance.accepted_by_login}) "
         f"on {_date(acceptance.accepted_at)}"
     )
+    po_number = _clean(acceptance.po_number).strip() or "none given"
     rows = [[_p("ACCEPTED", st["stamp_title"])]]
     rows += [[_p(piece, st["stamp"])] for piece in _chunks(by, _CELL_MAX_CHARS)]
+    rows += [
+        [_p(piece, st["stamp"])]
+        for piece in _chunks(f"Purchase order number: {po_number}", _CELL_MAX_CHARS)
+    ]
     rows += [
         [_p(piece, st["stamp_hash"])]
         for piece in _chunks(
@@ -724,7 +739,17 @@ def _acceptance_block(doc: QuoteDocument, st: _Styles) -> list[Flowable]:
             ("BOTTOMPADDING", (0, -1), (-1, -1), 6),
         ],
     )
-    return [KeepTogether([heading, stamp])]
+    return [KeepTogether([_p("Acceptance", st["h2"]), stamp])]
+
+
+def _acceptance_block(doc: QuoteDocument, st: _Styles) -> list[Flowable]:
+    """The stamp of an accepted quote, else the signature block if it may be accepted, else
+    nothing (the watermark says why)."""
+    if doc.acceptance is not None:
+        return _acceptance_stamp(doc.acceptance, st)
+    if doc.show_acceptance_block:
+        return _signature_block(st)
+    return []
 
 
 def _story(doc: QuoteDocument, line_table: Flowable, st: _Styles) -> list[Flowable]:
@@ -745,11 +770,51 @@ def _story(doc: QuoteDocument, line_table: Flowable, st: _Styles) -> list[Flowab
     return story
 
 
+# The watermark runs along the page's diagonal, under the content, in a pale colour: legible
+# across the page, while the text drawn over it stays readable.
+_WATERMARK_ANGLE = math.degrees(math.atan2(PAGE_SIZE[1], PAGE_SIZE[0]))
+_WATERMARK_LENGTH = 0.72 * math.hypot(*PAGE_SIZE)
+_WATERMARK_SIZES = (84, 30)  # the largest font size of the first line, and of the others
+_WATERMARK_COLOUR = colors.HexColor("#f3b7b2")
+
+
+def _watermark_lines(watermark: str) -> list[tuple[str, float]]:
+    """The watermark's non-blank lines, each with the font size at which it fits the diagonal."""
+    lines = [line.strip() for line in _clean(watermark).split("\n") if line.strip()]
+    placed = []
+    for index, line in enumerate(lines):
+        largest = _WATERMARK_SIZES[0 if index == 0 else 1]
+        fitting = _WATERMARK_LENGTH / max(stringWidth(line, _BOLD, 1), 1e-6)
+        placed.append((line, min(largest, fitting)))
+    return placed
+
+
+def _draw_watermark(canvas: Canvas, lines: list[tuple[str, float]]) -> None:
+    """``lines`` centred on the page along its diagonal, the block centred vertically."""
+    gaps = [0.35 * size for _, size in lines[1:]]
+    total = sum(size for _, size in lines) + sum(gaps)
+    canvas.saveState()
+    canvas.translate(PAGE_SIZE[0] / 2, PAGE_SIZE[1] / 2)
+    canvas.rotate(_WATERMARK_ANGLE)
+    canvas.setFillColor(_WATERMARK_COLOUR)
+    top = total / 2
+    for index, (line, size) in enumerate(lines):
+        top -= size + (gaps[index - 1] if index else 0)
+        canvas.setFont(_BOLD, size)
+        # Cap height is about 0.72 em: the baseline sits so the block's ink is centred.
+        canvas.drawCentredString(0, top + 0.14 * size, line)
+    canvas.restoreState()
+
+
 def _build(doc: QuoteDocument, line_table: Flowable, st: _Styles) -> bytes:
     footer = _clean(f"Quote {doc.quote_number} rev {doc.revision}").replace("\n", " ")
+    watermark = _watermark_lines(doc.watermark) if doc.watermark else []
 
-    def draw_footer(canvas: Canvas, template: SimpleDocTemplate) -> None:
-        # drawString takes plain text (no markup), so the cleaned text is safe as it is.
+    def decorate_page(canvas: Canvas, template: SimpleDocTemplate) -> None:
+        # Called before the page's content is drawn, so both lie under it. drawString takes
+        # plain text (no markup), so the cleaned text is safe as it is.
+        if watermark:
+            _draw_watermark(canvas, watermark)
         canvas.saveState()
         canvas.setFont("Helvetica", 7.5)
         canvas.setFillColor(_MUTED)
@@ -772,7 +837,9 @@ def _build(doc: QuoteDocument, line_table: Flowable, st: _Styles) -> bytes:
         # the document.
         invariant=1,
     )
-    template.build(_story(doc, line_table, st), onFirstPage=draw_footer, onLaterPages=draw_footer)
+    template.build(
+        _story(doc, line_table, st), onFirstPage=decorate_page, onLaterPages=decorate_page
+    )
     return buffer.getvalue()
 
 
