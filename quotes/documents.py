@@ -1,21 +1,62 @@
-"""Builds the PDF's plain data from the models; ``pdf.py`` stays a pure renderer."""
+"""Builds the PDF's plain data from the models; ``pdf.py`` stays a pure renderer.
+
+What a PDF says about itself follows from the revision's status, as the customer should read it:
+
+* a sent revision (current, not expired) has the acceptance (signature) block and no watermark;
+* an accepted one, stamped, has the acceptance stamp (who, User ID, date, PO number, SHA-256);
+* every other one (draft, pending internal approval, changes requested, rejected, expired,
+  withdrawn, superseded) carries its status as a watermark across every page and has no
+  acceptance block. A revision that is no longer the quote's current one is superseded, whatever
+  its stored status.
+
+The unstamped PDF of an accepted revision is the PDF as it was sent and accepted: its bytes do not
+depend on the status having changed since, so it still hashes to the stored SHA-256.
+"""
 
 import hashlib
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
 
-from .models import QuoteRevision
+from .models import QuoteRevision, RevisionStatus
 from .pdf import PdfAcceptance, PdfLine, QuoteDocument, render_quote_pdf
 
 VENDOR_ADDRESS = ("320 Summer Street", "Boston, MA 02210", "USA")
+
+NOT_VALID = "NOT VALID FOR ACCEPTANCE"
+
+
+def revision_document_status(revision: QuoteRevision) -> RevisionStatus:
+    """The status a document of ``revision`` states: its stored status, except that a revision
+    no longer current is superseded and a sent one past its validity is expired (the expiry job
+    may not have run yet)."""
+    # Imported here: services imports this module.
+    from .services import revision_is_expired
+
+    if revision.quote.current_revision_id != revision.pk:
+        return RevisionStatus.SUPERSEDED
+    status = RevisionStatus(revision.status)
+    if status == RevisionStatus.SENT and revision_is_expired(revision):
+        return RevisionStatus.EXPIRED
+    return status
+
+
+def watermark_for(status: RevisionStatus) -> str | None:
+    """The watermark of a document in ``status``; ``None`` for one that is or was acceptable."""
+    if status in (RevisionStatus.SENT, RevisionStatus.ACCEPTED):
+        return None
+    return f"{status.label.upper()}\n{NOT_VALID}"
 
 
 def revision_document(revision: QuoteRevision, *, stamped: bool) -> QuoteDocument:
     quote = revision.quote
     account = quote.account
+    status = revision_document_status(revision)
+    if status == RevisionStatus.ACCEPTED and not stamped:
+        # The original: the document as it was sent, hence as it was accepted.
+        status = RevisionStatus.SENT
     acceptance = None
-    if stamped and hasattr(revision, "acceptance"):
+    if status == RevisionStatus.ACCEPTED and hasattr(revision, "acceptance"):
         accepted = revision.acceptance
         local = accepted.accepted_at.astimezone(ZoneInfo(account.time_zone))
         acceptance = PdfAcceptance(
@@ -23,6 +64,7 @@ def revision_document(revision: QuoteRevision, *, stamped: bool) -> QuoteDocumen
             accepted_by_login=accepted.accepted_by.username,
             accepted_at=local.date(),
             accepted_pdf_sha256=accepted.pdf_sha256,
+            po_number=accepted.po_number,
         )
     issued = revision.sent_at or revision.created_at
     return QuoteDocument(
@@ -33,9 +75,7 @@ def revision_document(revision: QuoteRevision, *, stamped: bool) -> QuoteDocumen
         billing_address=account.billing_address,
         quote_number=quote.number,
         revision=revision.number,
-        # The document a customer accepts must not change when its status does: the status
-        # shown is the one it was sent with, and acceptance is added as a stamp.
-        status_label="Accepted" if acceptance else "Sent" if revision.sent_at else "Draft",
+        status_label=status.label,
         issued_on=issued.astimezone(ZoneInfo(account.time_zone)).date(),
         valid_until=revision.valid_until,
         currency=revision.currency,
@@ -60,11 +100,14 @@ def revision_document(revision: QuoteRevision, *, stamped: bool) -> QuoteDocumen
         total=revision.total,
         terms=revision.terms,
         notes=revision.notes,
+        watermark=watermark_for(status),
+        show_acceptance_block=status == RevisionStatus.SENT,
         acceptance=acceptance,
     )
 
 
 def revision_pdf(revision: QuoteRevision, *, stamped: bool = False) -> bytes:
+    """The revision's PDF; ``stamped=False`` gives an accepted revision's PDF as it was sent."""
     return render_quote_pdf(revision_document(revision, stamped=stamped))
 
 

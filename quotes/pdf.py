@@ -1,28 +1,36 @@
 """Quote PDF rendering: a pure function from a ``QuoteDocument`` to PDF bytes.
 
 No ORM, no settings: the caller builds the document (amounts already rounded, dates already in the
-account's time zone) and stores the SHA-256 of the bytes. Three properties matter:
+account's time zone, watermark and acceptance block decided from the revision's status) and
+stores the SHA-256 of the bytes. Four properties matter:
 
 * Safety. Every string reaching a ``Paragraph`` goes through ``_esc``: reportlab parses paragraph
   text as markup, so raw user text can crash it (``a<b``), corrupt it (``AT&T``), create links or
   embed server files (``<img src=...>``). The line table draws plain text, never parsed
-  (``_TextLines``, ``_LineTable``), so its cells are cleaned but not escaped. All user text loses
-  its control characters (``_clean``).
+  (``_draw_rows``), so its cells are cleaned but not escaped. All user text loses its control and
+  bidirectional formatting characters (``_clean``).
+* Honesty. A document says what it is: a revision that cannot be accepted carries its status as a
+  watermark on every page and has no acceptance block.
 * Determinism. The same document gives the same bytes (``invariant=1``, no timestamps), so a
   stored hash identifies what the customer accepted.
-* Linear cost. One long ``Table`` re-measures and copies every remaining row at each page break,
-  which is super-linear; the line table is built one page-sized ``Table`` at a time instead, from
-  rows whose heights are computed up front (see ``_PagedLineTable``).
+* Linear cost, public API only. One long ``Table`` re-measures and copies every remaining row at
+  each page break, which is super-linear; the line table is cut into page-sized pieces instead,
+  from rows whose heights are computed up front, each drawn by a small ``Flowable`` of our own
+  through the canvas's public text and line calls (see ``_PagedLineTable``). No private method of
+  reportlab is overridden or called, and no raw PDF operator is written.
 """
 
 from __future__ import annotations
 
 import datetime
 import io
+import math
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from html import escape
+from typing import TypeVar
 
 from reportlab.lib import colors
 from reportlab.lib.enums import TA_RIGHT
@@ -30,6 +38,7 @@ from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
 from reportlab.pdfbase.pdfmetrics import stringWidth
+from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import (
     Flowable,
     KeepTogether,
@@ -37,10 +46,8 @@ from reportlab.platypus import (
     SimpleDocTemplate,
     Spacer,
     Table,
-    TableStyle,
 )
 from reportlab.platypus.flowables import HRFlowable
-from reportlab.platypus.tables import CellStyle
 
 from quotes.money import format_money, minor_unit, round_money
 
@@ -63,6 +70,7 @@ class PdfAcceptance:
     accepted_by_login: str  # the billing User ID, e.g. "acme.ap" or "ap@acme.example"
     accepted_at: datetime.date  # already converted to the account's time zone by the caller
     accepted_pdf_sha256: str  # hex digest of the exact PDF that was accepted
+    po_number: str  # the customer's purchase order number, user text, may be ""
 
 
 @dataclass(frozen=True)
@@ -87,11 +95,17 @@ class QuoteDocument:
     total: Decimal
     terms: str  # user text, may be multi-line
     notes: str  # user text
-    acceptance: PdfAcceptance | None = None
+    # Printed across every page when the revision cannot be accepted, e.g.
+    # "SUPERSEDED\nNOT VALID FOR ACCEPTANCE" (the first line large, the others smaller).
+    watermark: str | None
+    # The signature block, for a revision that may be accepted (sent, current, not expired).
+    show_acceptance_block: bool
+    acceptance: PdfAcceptance | None = None  # the stamp, for an accepted revision
 
 
-# The most rows one line Table may hold. An A4 page holds at most about 50 rows, so by default
-# every page gets exactly one Table; a smaller cap only adds Tables (see bench/pdf_bench.py).
+# The most rows one piece of the line table may hold. An A4 page holds at most about 50 rows, so
+# by default every page gets exactly one piece; a smaller cap only adds pieces (see
+# bench/pdf_bench.py).
 DEFAULT_CHUNK_ROWS = 100
 
 PAGE_SIZE = A4
@@ -108,8 +122,12 @@ _CELL_MAX_LINES = 25
 _ROW_MAX_LINES = 40
 
 # C0/C1 controls (but tab and newline), DEL and lone surrogates: invisible at best, and a lone
-# surrogate cannot be encoded at all.
-_CONTROL_CHARS = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff]")
+# surrogate cannot be encoded at all. Also the bidirectional formatting characters (embeddings,
+# overrides, isolates, LRM/RLM, the Arabic letter mark): they can make text display in another
+# order than it is stored ("Trojan Source"), e.g. an amount or an account number reversed.
+_CONTROL_CHARS = re.compile(
+    "[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]"
+)
 _LINE_BREAKS = re.compile("\r\n|\r|\u2028|\u2029")
 
 _INK = colors.HexColor("#1f2933")
@@ -119,12 +137,15 @@ _HEADER_BG = colors.HexColor("#e4e7eb")
 _STAMP = colors.HexColor("#0b6e4f")
 _STAMP_BG = colors.HexColor("#e3f9e5")
 
+_T = TypeVar("_T")
+
 
 # --- text safety -------------------------------------------------------------------------------
 
 
 def _clean(text: str) -> str:
-    """User text without control characters, with one newline convention."""
+    """User text without control or bidirectional formatting characters, with one newline
+    convention."""
     return _CONTROL_CHARS.sub("", _LINE_BREAKS.sub("\n", str(text)))
 
 
@@ -210,7 +231,10 @@ def _date(value: datetime.date) -> str:
 # --- styles ------------------------------------------------------------------------------------
 
 
-def _styles() -> dict[str, ParagraphStyle]:
+_Styles = dict[str, ParagraphStyle]
+
+
+def _styles() -> _Styles:
     base = ParagraphStyle("base", fontName="Helvetica", fontSize=9, leading=11.5, textColor=_INK)
     return {
         "base": base,
@@ -253,50 +277,33 @@ _COL_WIDTHS = tuple(
     w if w is not None else FRAME_WIDTH - sum(x for x in _FIXED_WIDTHS if x is not None)
     for w in _FIXED_WIDTHS
 )
+_TABLE_WIDTH = sum(_COL_WIDTHS)
+_COL_LEFT = tuple(sum(_COL_WIDTHS[:i]) for i in range(len(_COL_WIDTHS)))
 _RIGHT_ALIGNED = frozenset({2, 4, 5, 6})
+_FONT = "Helvetica"
+_BOLD = "Helvetica-Bold"
 _FONT_SIZE = 8
 _LEADING = 9.6
+_DESCRIPTION_SIZE = 7.5
+_DESCRIPTION_LEADING = 9
 _PAD_X = 3
 _PAD_Y = 2.5
+_RULE_WIDTH = 0.25
 _SKU_WIDTH = _COL_WIDTHS[0] - 2 * _PAD_X
 _PRODUCT_WIDTH = _COL_WIDTHS[1] - 2 * _PAD_X
 _UNIT_WIDTH = _COL_WIDTHS[3] - 2 * _PAD_X
 _HEADER_HEIGHT = _LEADING + 2 * _PAD_Y
-
-
-def _cell_styles(prefix: str, font: str) -> list[CellStyle]:
-    styles = []
-    for column in range(len(_COLUMNS)):
-        style = CellStyle(f"{prefix}-{column}")
-        style.fontname, style.fontsize, style.leading = font, _FONT_SIZE, _LEADING
-        style.color = _INK
-        style.valign = "TOP"
-        style.alignment = "RIGHT" if column in _RIGHT_ALIGNED else "LEFT"
-        style.leftPadding = style.rightPadding = _PAD_X
-        style.topPadding = style.bottomPadding = _PAD_Y
-        styles.append(style)
-    return styles
-
-
-# Cell styles are given to every line Table ready-made, one shared list per kind of row, rather
-# than as TableStyle cell commands: those would build and update a CellStyle per cell per Table.
-# Safe to share because no Table here gets a cell command that would modify them in place.
-_HEADER_CELL_STYLES = _cell_styles("line-header", "Helvetica-Bold")
-_BODY_CELL_STYLES = _cell_styles("line-body", "Helvetica")
-_LINE_TABLE_STYLE = TableStyle(
-    [
-        ("BACKGROUND", (0, 0), (-1, 0), _HEADER_BG),
-        ("LINEBELOW", (0, 0), (-1, -1), 0.25, _RULE),
-    ]
+# Where a right-aligned column's text ends.
+_COL_RIGHT = tuple(
+    left + width - _PAD_X for left, width in zip(_COL_LEFT, _COL_WIDTHS, strict=True)
 )
-_CONTINUATION_STYLE = TableStyle([("LINEBELOW", (0, 0), (-1, -1), 0.25, _RULE)])
 
 
 # Glyph widths of printable ASCII, per 1000 units of font size. Standard fonts have no kerning, so
 # summing them is exact, and far cheaper than reportlab's general (pure Python) stringWidth.
 _ASCII_WIDTHS = {
     font: {chr(code): stringWidth(chr(code), font, 1000) for code in range(32, 127)}
-    for font in ("Helvetica", "Helvetica-Bold")
+    for font in (_FONT, _BOLD)
 }
 
 
@@ -348,252 +355,228 @@ def _wrap(text: str, font: str, size: float, width: float) -> list[str]:
     return lines
 
 
-def _groups(lines: list, size: int = _ROW_MAX_LINES) -> list[list]:
-    return [lines[i : i + size] for i in range(0, len(lines), size)]
+def _groups(lines: Sequence[_T], size: int = _ROW_MAX_LINES) -> list[tuple[_T, ...]]:
+    return [tuple(lines[i : i + size]) for i in range(0, len(lines), size)]
 
 
-class _TextLines(Flowable):
-    """Pre-wrapped lines of plain text, each with its own font and colour.
+# One line of the product cell: (text, font, size, leading, colour).
+StyledLine = tuple[str, str, float, float, colors.Color]
 
-    Drawn as plain text, never parsed as markup, so user text is drawn literally and must not be
-    escaped (an escaped ``&amp;`` would be printed as such). Wrapping once up front, rather than a
-    ``Paragraph`` per cell re-wrapped at every measurement, is what keeps a line cheap.
+
+@dataclass(frozen=True, slots=True)
+class LineRow:
+    """One row of the line table: its text, already cleaned and wrapped, and its height.
+
+    A quote line is one row unless its text is longer than a row may be; the rows continuing it
+    leave the numbers blank.
     """
 
-    def __init__(self, lines: list[tuple[str, str, float, float, colors.Color]], width: float):
-        super().__init__()
-        self.lines = lines  # (text, font, size, leading, colour)
-        self.width = width
-        self.height = sum(leading for _, _, _, leading, _ in lines)
-
-    def wrap(self, avail_width, avail_height):
-        return self.width, self.height
-
-    def draw(self):
-        # Only used outside _LineTable, which writes these lines into its own text object.
-        text = self.canv.beginText()
-        y = self.height
-        for line, font, size, leading, colour in self.lines:
-            y -= leading
-            text.setFont(font, size, leading)
-            text.setFillColor(colour)
-            text.setTextOrigin(0, y + 0.22 * size)
-            text.textLine(line)
-        self.canv.drawText(text)
+    sku: tuple[str, ...]
+    product: tuple[StyledLine, ...]
+    unit: tuple[str, ...]
+    numbers: tuple[str, str, str, str]  # quantity, unit price, discount %, amount
+    height: float
 
 
-def _pdf_literal(line: str) -> str | None:
-    """``line`` as a PDF string literal, or ``None`` unless it is printable ASCII.
-
-    Printable ASCII is its own WinAnsi encoding; only the three characters with a meaning inside
-    a literal (backslash first) need escaping. Anything else is left to reportlab.
-    """
-    if not (line.isascii() and line.isprintable()):
-        return None
-    return "(" + line.replace("\\", "\\\\").replace("(", "\\(").replace(")", "\\)") + ")"
-
-
-class _LineTable(Table):
-    """A ``Table`` that writes its text cheaply.
-
-    ``drawString`` costs a text object per cell and formats every operator in pure Python; with
-    seven cells a line that was most of the cost of a long quote. Here the printable-ASCII lines
-    of a cell (nearly all: SKUs, numbers, most names) are written as plain ``Tm``/``Tj`` pairs in
-    one text block, font and colour are set through the canvas only when they change, and any
-    other text goes through ``drawString``. Each cell is complete when ``_drawCell`` returns, so
-    the graphics state the text relies on is the one ``Table`` drew it in. Cells that are not
-    text are left to ``Table``; ``_drawCell`` is reportlab's per-cell hook, and were it renamed,
-    ``Table`` would simply draw every cell itself again.
-    """
-
-    def draw(self):
-        self._text_style: tuple | None = None
-        super().draw()
-        del self._text_style
-
-    def _write(self, placed: list[tuple[float, float, str]], font, size, leading, colour) -> None:
-        """Writes lines ``(x, y, text)`` in one font and colour."""
-        canvas = self.canv
-        style = self._text_style
-        # Identity checks: fonts and colours here are shared constants, and Color.__eq__ is slow.
-        if style is None or font is not style[0] or size != style[1] or colour is not style[3]:
-            canvas.setFont(font, size, leading)
-            canvas.setFillColor(colour)
-            self._text_style = (font, size, leading, colour)
-        operators: list[str] = []
-        for x, y, line in placed:
-            literal = _pdf_literal(line)
-            if literal is not None:
-                operators.append(f"1 0 0 1 {x:.2f} {y:.2f} Tm {literal} Tj")
-                continue
-            if operators:
-                canvas.addLiteral(f"BT {' '.join(operators)} ET")
-                operators = []
-            canvas.drawString(x, y, line)
-        if operators:
-            canvas.addLiteral(f"BT {' '.join(operators)} ET")
-
-    def _drawCell(self, cellval, cellstyle, pos, size):
-        if isinstance(cellval, tuple) and len(cellval) == 1:
-            cellval = cellval[0]  # how Table holds a cell it measured itself
-        colpos, rowpos = pos
-        colwidth, rowheight = size
-        if isinstance(cellval, _TextLines):
-            y = rowpos + rowheight - cellstyle.topPadding
-            x = colpos + cellstyle.leftPadding
-            for line, font, font_size, leading, colour in cellval.lines:
-                y -= leading
-                self._write([(x, y + 0.22 * font_size, line)], font, font_size, leading, colour)
-            return
-        if not isinstance(cellval, str):
-            super()._drawCell(cellval, cellstyle, pos, size)
-            self._text_style = None  # Table may have set another font or colour
-            return
-        font, font_size, leading = cellstyle.fontname, cellstyle.fontsize, cellstyle.leading
-        right = cellstyle.alignment == "RIGHT"
-        placed = []
-        # Same placement as Table: top-aligned, first baseline one font size below the padding.
-        y = rowpos + rowheight - cellstyle.topPadding - font_size
-        for line in cellval.split("\n"):
-            if line:
-                if right:
-                    x = colpos + colwidth - cellstyle.rightPadding - _width(line, font, font_size)
-                else:
-                    x = colpos + cellstyle.leftPadding
-                placed.append((x, y, line))
-            y -= leading
-        if placed:
-            self._write(placed, font, font_size, leading, cellstyle.color)
-
-
-def _product_cells(line: PdfLine) -> list[_TextLines]:
-    """The product cell: the name in bold, then the description; one flowable per table row."""
-    styled = [
-        (text, "Helvetica-Bold", _FONT_SIZE, _LEADING, _INK)
-        for text in _wrap(line.name, "Helvetica-Bold", _FONT_SIZE, _PRODUCT_WIDTH)
+def _line_rows(line: PdfLine, currency: str) -> list[LineRow]:
+    """The table rows of one quote line, with heights computed up front (lines x leading +
+    padding), so that pages can be filled without measuring anything."""
+    skus = _groups(_wrap(line.sku, _FONT, _FONT_SIZE, _SKU_WIDTH))
+    units = _groups(_wrap(line.unit, _FONT, _FONT_SIZE, _UNIT_WIDTH))
+    styled: list[StyledLine] = [
+        (text, _BOLD, _FONT_SIZE, _LEADING, _INK)
+        for text in _wrap(line.name, _BOLD, _FONT_SIZE, _PRODUCT_WIDTH)
     ] + [
-        (text, "Helvetica", 7.5, 9, _MUTED)
-        for text in _wrap(line.description, "Helvetica", 7.5, _PRODUCT_WIDTH)
+        (text, _FONT, _DESCRIPTION_SIZE, _DESCRIPTION_LEADING, _MUTED)
+        for text in _wrap(line.description, _FONT, _DESCRIPTION_SIZE, _PRODUCT_WIDTH)
     ]
-    return [_TextLines(group, _PRODUCT_WIDTH) for group in _groups(styled)]
-
-
-_Row = tuple[list, float]  # (cells, height)
-
-
-def _line_rows(line: PdfLine, currency: str) -> list[_Row]:
-    """The table rows of one quote line: one, unless its text is longer than a row may be.
-
-    Heights are computed here, exactly as ``Table`` would (lines x leading + padding), so pages
-    can be filled without asking reportlab to measure.
-    """
-    skus = _groups(_wrap(line.sku, "Helvetica", _FONT_SIZE, _SKU_WIDTH))
-    units = _groups(_wrap(line.unit, "Helvetica", _FONT_SIZE, _UNIT_WIDTH))
-    product = _product_cells(line)
-    rows: list[_Row] = []
-    for i in range(max(len(skus), len(product), len(units), 1)):
-        sku = skus[i] if i < len(skus) else []
-        unit = units[i] if i < len(units) else []
-        cells = [
-            "\n".join(sku),
-            product[i] if i < len(product) else "",
-            "",
-            "\n".join(unit),
-            "",
-            "",
-            "",
-        ]
-        if i == 0:
-            cells[2] = _plain_number(line.quantity)
-            cells[4] = _unit_price(line.unit_price, currency)
-            cells[5] = _plain_number(line.discount_percent)
-            cells[6] = _amount(line.net_amount, currency)
+    products = _groups(styled)
+    numbers = (
+        _plain_number(line.quantity),
+        _unit_price(line.unit_price, currency),
+        _plain_number(line.discount_percent),
+        _amount(line.net_amount, currency),
+    )
+    rows: list[LineRow] = []
+    for i in range(max(len(skus), len(products), len(units), 1)):
+        sku = skus[i] if i < len(skus) else ()
+        unit = units[i] if i < len(units) else ()
+        product = products[i] if i < len(products) else ()
         content = max(
             max(len(sku), len(unit), 1) * _LEADING,
-            product[i].height if i < len(product) else 0,
+            sum(leading for _, _, _, leading, _ in product),
         )
-        rows.append((cells, content + 2 * _PAD_Y))
+        rows.append(
+            LineRow(
+                sku=sku,
+                product=product,
+                unit=unit,
+                numbers=numbers if i == 0 else ("", "", "", ""),
+                height=content + 2 * _PAD_Y,
+            )
+        )
     return rows
 
 
-def _line_table(rows: list[_Row], *, header: bool = True, measured: bool = True) -> Table:
-    """A Table of ``rows``, under the column header unless ``header`` is false.
+def line_table_rows(doc: QuoteDocument) -> list[LineRow]:
+    """Every row of the document's line table, in order."""
+    rows: list[LineRow] = []
+    for line in doc.lines:
+        rows += _line_rows(line, doc.currency)
+    return rows
 
-    ``measured=False`` leaves row heights to reportlab: the naive single-Table comparison.
+
+def _rows_height(rows: Sequence[LineRow], header: bool) -> float:
+    return (_HEADER_HEIGHT if header else 0.0) + sum(row.height for row in rows)
+
+
+def _draw_rows(canvas: Canvas, rows: Sequence[LineRow], header: bool, top: float) -> None:
+    """Draws ``rows`` from ``top`` down: header background, all text in one text object (font
+    and colour set only when they change), then one rule below every row.
+
+    Plain text, never parsed as markup: user text is drawn literally and must not be escaped
+    (an escaped ``&amp;`` would be printed as such). Only the canvas's public calls are used.
     """
-    heights = [height for _, height in rows]
-    return _LineTable(
-        [list(_COLUMNS), *(cells for cells, _ in rows)] if header else [c for c, _ in rows],
-        colWidths=_COL_WIDTHS,
-        rowHeights=([_HEADER_HEIGHT, *heights] if header else heights) if measured else None,
-        style=_LINE_TABLE_STYLE if header else _CONTINUATION_STYLE,
-        cellStyles=[_HEADER_CELL_STYLES] * header + [_BODY_CELL_STYLES] * len(rows),
-        repeatRows=1 if header else 0,
-        hAlign="LEFT",
-    )
+    if header:
+        canvas.setFillColor(_HEADER_BG)
+        canvas.rect(0, top - _HEADER_HEIGHT, _TABLE_WIDTH, _HEADER_HEIGHT, stroke=0, fill=1)
+    text = canvas.beginText()
+    state: list = [None, None]  # the font (name, size) and colour last set
+
+    def put(x: float, y: float, line: str, font: str, size: float, colour: colors.Color) -> None:
+        # Identity checks: fonts and colours here are shared constants, and Color.__eq__ is slow.
+        current_font, current_colour = state
+        if current_font is None or font is not current_font[0] or size != current_font[1]:
+            text.setFont(font, size)
+            state[0] = (font, size)
+        if colour is not current_colour:
+            text.setFillColor(colour)
+            state[1] = colour
+        text.setTextOrigin(x, y)
+        text.textLine(line)
+
+    def right(column: int, y: float, line: str, font: str) -> None:
+        put(_COL_RIGHT[column] - _width(line, font, _FONT_SIZE), y, line, font, _FONT_SIZE, _INK)
+
+    y = top
+    rules: list[tuple[float, float, float, float]] = []
+    if header:
+        # Like Table: top-aligned, the first baseline one font size below the padding.
+        baseline = y - _PAD_Y - _FONT_SIZE
+        for column, label in enumerate(_COLUMNS):
+            if column in _RIGHT_ALIGNED:
+                right(column, baseline, label, _BOLD)
+            else:
+                put(_COL_LEFT[column] + _PAD_X, baseline, label, _BOLD, _FONT_SIZE, _INK)
+        y -= _HEADER_HEIGHT
+        rules.append((0, y, _TABLE_WIDTH, y))
+    sku_x = _COL_LEFT[0] + _PAD_X
+    product_x = _COL_LEFT[1] + _PAD_X
+    unit_x = _COL_LEFT[3] + _PAD_X
+    for row in rows:
+        baseline = y - _PAD_Y - _FONT_SIZE
+        for i, line in enumerate(row.sku):
+            put(sku_x, baseline - i * _LEADING, line, _FONT, _FONT_SIZE, _INK)
+        line_top = y - _PAD_Y
+        for line, font, size, leading, colour in row.product:
+            line_top -= leading
+            put(product_x, line_top + 0.22 * size, line, font, size, colour)
+        for i, line in enumerate(row.unit):
+            put(unit_x, baseline - i * _LEADING, line, _FONT, _FONT_SIZE, _INK)
+        quantity, unit_price, discount, amount = row.numbers
+        if quantity:
+            right(2, baseline, quantity, _FONT)
+            right(4, baseline, unit_price, _FONT)
+            right(5, baseline, discount, _FONT)
+            right(6, baseline, amount, _FONT)
+        y -= row.height
+        rules.append((0, y, _TABLE_WIDTH, y))
+    canvas.drawText(text)
+    canvas.setStrokeColor(_RULE)
+    canvas.setLineWidth(_RULE_WIDTH)
+    canvas.lines(rules)
+
+
+class _LineRows(Flowable):
+    """Some rows of the line table, under the column header unless ``header`` is false."""
+
+    def __init__(self, rows: Sequence[LineRow], header: bool) -> None:
+        super().__init__()
+        self.rows = rows
+        self.header = header
+        self.width = _TABLE_WIDTH
+        self.height = _rows_height(rows, header)
+        self.hAlign = "LEFT"
+
+    def wrap(self, avail_width: float, avail_height: float) -> tuple[float, float]:
+        return self.width, self.height
+
+    def draw(self) -> None:
+        _draw_rows(self.canv, self.rows, self.header, self.height)
+
+
+def _fit(
+    rows: Sequence[LineRow], start: int, cap: int, header: bool, space: float
+) -> tuple[int, float]:
+    """How many rows from ``start`` fit in ``space`` (at most ``cap``), and their height with
+    the header; when one does not fit, the height including it (which overflows)."""
+    used = _HEADER_HEIGHT if header else 0.0
+    end = min(start + cap, len(rows))
+    for index in range(start, end):
+        height = rows[index].height
+        if used + height > space:
+            return index - start, used + height
+        used += height
+    return end - start, used
 
 
 class _PagedLineTable(Flowable):
-    """The line table as one ``Table`` per page (at most ``chunk_rows`` rows each).
+    """The line table, split into one ``_LineRows`` per page (at most ``chunk_rows`` rows each).
 
-    A single long ``Table`` re-measures and copies every remaining row each time it is split at a
-    page end, so its cost grows with rows x pages. Here row heights are known up front, so each
-    piece takes exactly the rows that fit, becomes one small ``Table`` with the header row, and
-    leaves the rest to a new ``_PagedLineTable``: cost stays linear, every page starts with the
-    header, and no header appears mid-page.
+    A single long ``Table`` re-measures and copies every remaining row each time it is split at
+    a page end, so its cost grows with rows x pages. Here row heights are known up front, so
+    each piece takes exactly the rows that fit, with the header row, and leaves the rest to a
+    new ``_PagedLineTable``: cost stays linear, every page starts with the header, and no header
+    appears mid-page.
     """
 
-    def __init__(self, rows: list[_Row], chunk_rows: int, start: int = 0, header: bool = True):
+    def __init__(
+        self, rows: list[LineRow], chunk_rows: int, start: int = 0, header: bool = True
+    ) -> None:
         super().__init__()
-        self._rows = rows  # shared, never copied, between the pieces of one table
-        self._chunk_rows = max(1, chunk_rows)
-        self._start = start
-        self._header = header
+        self.rows = rows  # shared, never copied, between the pieces of one table
+        self.chunk_rows = max(1, chunk_rows)
+        self.start = start
+        self.header = header
         self.hAlign = "LEFT"
 
-    def _fit(self, avail_height: float) -> tuple[int, float]:
-        """How many rows from ``start`` fit (capped at ``chunk_rows``), and their height."""
-        used = _HEADER_HEIGHT if self._header else 0.0
-        end = min(self._start + self._chunk_rows, len(self._rows))
-        for index in range(self._start, end):
-            height = self._rows[index][1]
-            if used + height > avail_height:
-                return index - self._start, used + height  # the height that overflows
-            used += height
-        return end - self._start, used
-
-    def _piece(self, count: int) -> Table:
-        return _line_table(self._rows[self._start : self._start + count], header=self._header)
-
-    def wrap(self, avail_width, avail_height):
-        count, height = self._fit(avail_height)
+    def wrap(self, avail_width: float, avail_height: float) -> tuple[float, float]:
+        count, height = _fit(self.rows, self.start, self.chunk_rows, self.header, avail_height)
         # When rows remain beyond the cap or the space, report more than the space so the frame
         # asks for a split; only the last piece is drawn directly.
-        remaining = len(self._rows) - self._start
-        self.width = sum(_COL_WIDTHS)
+        self.width = _TABLE_WIDTH
+        remaining = len(self.rows) - self.start
         self.height = height if count == remaining else max(height, avail_height + 1)
         return self.width, self.height
 
-    def split(self, avail_width, avail_height):
-        count, _ = self._fit(avail_height)
-        if count == 0 and len(self._rows) > self._start:
+    def split(self, avail_width: float, avail_height: float) -> list[Flowable]:
+        count, _ = _fit(self.rows, self.start, self.chunk_rows, self.header, avail_height)
+        if count == 0 and len(self.rows) > self.start:
             return []
-        rest = self._start + count
-        pieces: list[Flowable] = [self._piece(count)]
-        if rest < len(self._rows):
-            used = sum(height for _, height in self._rows[self._start : rest])
-            used += _HEADER_HEIGHT if self._header else 0.0
+        rest = self.start + count
+        piece = _LineRows(self.rows[self.start : rest], self.header)
+        pieces: list[Flowable] = [piece]
+        if rest < len(self.rows):
             # Stopped by the cap with room left: continue on this page, without a header. The
             # point of slack absorbs rounding, so that a piece without header can never be
             # pushed to the top of the next page.
-            same_page = used + self._rows[rest][1] <= avail_height - 1
-            pieces.append(_PagedLineTable(self._rows, self._chunk_rows, rest, not same_page))
+            same_page = piece.height + self.rows[rest].height <= avail_height - 1
+            pieces.append(_PagedLineTable(self.rows, self.chunk_rows, rest, not same_page))
         return pieces
 
-    def drawOn(self, canvas, x, y, _sW=0):
-        table = self._piece(len(self._rows) - self._start)
-        table.wrapOn(canvas, self.width, self.height)
-        table.drawOn(canvas, x, y, _sW)
+    def draw(self) -> None:
+        rows = self.rows[self.start :]
+        _draw_rows(self.canv, rows, self.header, _rows_height(rows, self.header))
 
 
 # --- the document ------------------------------------------------------------------------------
@@ -624,14 +607,14 @@ def _two_column_block(left: list, right: list, widths: tuple[float, float]) -> T
     return Table(rows, colWidths=widths, style=_BLOCK_STYLE, hAlign="LEFT")
 
 
-def _labelled(label: str, value: str, st, max_chars: int = _NARROW_CELL_MAX_CHARS) -> list:
+def _labelled(label: str, value: str, st: _Styles, max_chars: int = _NARROW_CELL_MAX_CHARS) -> list:
     """``Label: value`` as paragraphs, the value cut into row-sized pieces."""
     pieces = _chunks(value, max_chars) or [""]
     first = _p_markup(f'<font color="#52606d">{_esc(label)}</font> {_esc(pieces[0])}', st["base"])
     return [first, *(_p(piece, st["base"]) for piece in pieces[1:])]
 
 
-def _header_block(doc: QuoteDocument, st) -> list:
+def _header_block(doc: QuoteDocument, st: _Styles) -> list:
     left = [_p(piece, st["vendor"]) for piece in _chunks(doc.vendor_name, _NARROW_CELL_MAX_CHARS)]
     for address_line in doc.vendor_address:
         left += [_p(piece, st["muted"]) for piece in _chunks(address_line, _CELL_MAX_CHARS)]
@@ -645,7 +628,7 @@ def _header_block(doc: QuoteDocument, st) -> list:
     return [_two_column_block(left, right, (FRAME_WIDTH * 0.6, FRAME_WIDTH * 0.4))]
 
 
-def _parties_block(doc: QuoteDocument, st) -> list:
+def _parties_block(doc: QuoteDocument, st: _Styles) -> list:
     left = [_p("Bill to", st["label"])]
     left += [
         _p_markup(f"<b>{_esc(piece)}</b>", st["base"])
@@ -691,7 +674,7 @@ def _totals_block(doc: QuoteDocument) -> list:
     return [Spacer(1, 4), KeepTogether([table])]
 
 
-def _text_section(title: str, text: str, st) -> list:
+def _text_section(title: str, text: str, st: _Styles) -> list:
     """A heading and the user's text, one paragraph per line so long text breaks across pages."""
     if not _clean(text).strip():
         return []
@@ -701,36 +684,41 @@ def _text_section(title: str, text: str, st) -> list:
     return story
 
 
-def _acceptance_block(doc: QuoteDocument, st) -> list:
-    acceptance = doc.acceptance
+def _signature_block(st: _Styles) -> list[Flowable]:
     heading = _p("Acceptance", st["h2"])
-    if acceptance is None:
-        statement = _p(
-            "This quote is accepted in the billing portal by a billing contact of the account. "
-            "On acceptance the portal records the contact's name, User ID and the date, and "
-            "keeps the SHA-256 of this exact document.",
-            st["base"],
-        )
-        sign = Table(
-            [["Name", ""], ["User ID", ""], ["Date", ""]],
-            colWidths=(25 * mm, 75 * mm),
-            hAlign="LEFT",
-            style=[
-                ("FONT", (0, 0), (-1, -1), "Helvetica", 8),
-                ("TEXTCOLOR", (0, 0), (-1, -1), _MUTED),
-                ("LINEBELOW", (1, 0), (1, -1), 0.5, _INK),
-                ("TOPPADDING", (0, 0), (-1, -1), 10),
-                ("VALIGN", (0, 0), (-1, -1), "BOTTOM"),
-            ],
-        )
-        return [KeepTogether([heading, statement, Spacer(1, 4), sign])]
+    statement = _p(
+        "This quote is accepted in the billing portal by a billing contact of the account. "
+        "On acceptance the portal records the contact's name, User ID and the date, and "
+        "keeps the SHA-256 of this exact document.",
+        st["base"],
+    )
+    sign = Table(
+        [["Name", ""], ["User ID", ""], ["Date", ""]],
+        colWidths=(25 * mm, 75 * mm),
+        hAlign="LEFT",
+        style=[
+            ("FONT", (0, 0), (-1, -1), "Helvetica", 8),
+            ("TEXTCOLOR", (0, 0), (-1, -1), _MUTED),
+            ("LINEBELOW", (1, 0), (1, -1), 0.5, _INK),
+            ("TOPPADDING", (0, 0), (-1, -1), 10),
+            ("VALIGN", (0, 0), (-1, -1), "BOTTOM"),
+        ],
+    )
+    return [KeepTogether([heading, statement, Spacer(1, 4), sign])]
 
+
+def _acceptance_stamp(acceptance: PdfAcceptance, st: _Styles) -> list[Flowable]:
     by = (
         f"Accepted by {acceptance.accepted_by_name} ({acceptance.accepted_by_login}) "
         f"on {_date(acceptance.accepted_at)}"
     )
+    po_number = _clean(acceptance.po_number).strip() or "none given"
     rows = [[_p("ACCEPTED", st["stamp_title"])]]
     rows += [[_p(piece, st["stamp"])] for piece in _chunks(by, _CELL_MAX_CHARS)]
+    rows += [
+        [_p(piece, st["stamp"])]
+        for piece in _chunks(f"Purchase order number: {po_number}", _CELL_MAX_CHARS)
+    ]
     rows += [
         [_p(piece, st["stamp_hash"])]
         for piece in _chunks(
@@ -751,11 +739,21 @@ def _acceptance_block(doc: QuoteDocument, st) -> list:
             ("BOTTOMPADDING", (0, -1), (-1, -1), 6),
         ],
     )
-    return [KeepTogether([heading, stamp])]
+    return [KeepTogether([_p("Acceptance", st["h2"]), stamp])]
 
 
-def _story(doc: QuoteDocument, line_table: Flowable, st) -> list:
-    story: list = []
+def _acceptance_block(doc: QuoteDocument, st: _Styles) -> list[Flowable]:
+    """The stamp of an accepted quote, else the signature block if it may be accepted, else
+    nothing (the watermark says why)."""
+    if doc.acceptance is not None:
+        return _acceptance_stamp(doc.acceptance, st)
+    if doc.show_acceptance_block:
+        return _signature_block(st)
+    return []
+
+
+def _story(doc: QuoteDocument, line_table: Flowable, st: _Styles) -> list[Flowable]:
+    story: list[Flowable] = []
     story += _header_block(doc, st)
     story.append(Spacer(1, 6))
     story.append(HRFlowable(width="100%", thickness=1, color=_INK, spaceAfter=0))
@@ -772,18 +770,51 @@ def _story(doc: QuoteDocument, line_table: Flowable, st) -> list:
     return story
 
 
-def _all_line_rows(doc: QuoteDocument) -> list[_Row]:
-    rows: list[_Row] = []
-    for line in doc.lines:
-        rows += _line_rows(line, doc.currency)
-    return rows
+# The watermark runs along the page's diagonal, under the content, in a pale colour: legible
+# across the page, while the text drawn over it stays readable.
+_WATERMARK_ANGLE = math.degrees(math.atan2(PAGE_SIZE[1], PAGE_SIZE[0]))
+_WATERMARK_LENGTH = 0.72 * math.hypot(*PAGE_SIZE)
+_WATERMARK_SIZES = (84, 30)  # the largest font size of the first line, and of the others
+_WATERMARK_COLOUR = colors.HexColor("#f3b7b2")
 
 
-def _build(doc: QuoteDocument, line_table: Flowable, st) -> bytes:
+def _watermark_lines(watermark: str) -> list[tuple[str, float]]:
+    """The watermark's non-blank lines, each with the font size at which it fits the diagonal."""
+    lines = [line.strip() for line in _clean(watermark).split("\n") if line.strip()]
+    placed = []
+    for index, line in enumerate(lines):
+        largest = _WATERMARK_SIZES[0 if index == 0 else 1]
+        fitting = _WATERMARK_LENGTH / max(stringWidth(line, _BOLD, 1), 1e-6)
+        placed.append((line, min(largest, fitting)))
+    return placed
+
+
+def _draw_watermark(canvas: Canvas, lines: list[tuple[str, float]]) -> None:
+    """``lines`` centred on the page along its diagonal, the block centred vertically."""
+    gaps = [0.35 * size for _, size in lines[1:]]
+    total = sum(size for _, size in lines) + sum(gaps)
+    canvas.saveState()
+    canvas.translate(PAGE_SIZE[0] / 2, PAGE_SIZE[1] / 2)
+    canvas.rotate(_WATERMARK_ANGLE)
+    canvas.setFillColor(_WATERMARK_COLOUR)
+    top = total / 2
+    for index, (line, size) in enumerate(lines):
+        top -= size + (gaps[index - 1] if index else 0)
+        canvas.setFont(_BOLD, size)
+        # Cap height is about 0.72 em: the baseline sits so the block's ink is centred.
+        canvas.drawCentredString(0, top + 0.14 * size, line)
+    canvas.restoreState()
+
+
+def _build(doc: QuoteDocument, line_table: Flowable, st: _Styles) -> bytes:
     footer = _clean(f"Quote {doc.quote_number} rev {doc.revision}").replace("\n", " ")
+    watermark = _watermark_lines(doc.watermark) if doc.watermark else []
 
-    def draw_footer(canvas, template):
-        # drawString takes plain text (no markup), so the cleaned text is safe as it is.
+    def decorate_page(canvas: Canvas, template: SimpleDocTemplate) -> None:
+        # Called before the page's content is drawn, so both lie under it. drawString takes
+        # plain text (no markup), so the cleaned text is safe as it is.
+        if watermark:
+            _draw_watermark(canvas, watermark)
         canvas.saveState()
         canvas.setFont("Helvetica", 7.5)
         canvas.setFillColor(_MUTED)
@@ -806,18 +837,12 @@ def _build(doc: QuoteDocument, line_table: Flowable, st) -> bytes:
         # the document.
         invariant=1,
     )
-    template.build(_story(doc, line_table, st), onFirstPage=draw_footer, onLaterPages=draw_footer)
+    template.build(
+        _story(doc, line_table, st), onFirstPage=decorate_page, onLaterPages=decorate_page
+    )
     return buffer.getvalue()
 
 
 def render_quote_pdf(doc: QuoteDocument, *, chunk_rows: int = DEFAULT_CHUNK_ROWS) -> bytes:
     """The quote as PDF bytes; identical bytes for an identical ``doc``."""
-    st = _styles()
-    line_table = _PagedLineTable(_all_line_rows(doc), chunk_rows)
-    return _build(doc, line_table, st)
-
-
-def render_quote_pdf_single_table(doc: QuoteDocument) -> bytes:
-    """The same document with the lines as one big ``Table``: only for bench/pdf_bench.py."""
-    st = _styles()
-    return _build(doc, _line_table(_all_line_rows(doc), measured=False), st)
+    return _build(doc, _PagedLineTable(line_table_rows(doc), chunk_rows), _styles())

@@ -1,8 +1,10 @@
-"""The quote PDF: content, escaping, determinism, pagination, acceptance stamp, currencies.
+"""The quote PDF: content, escaping, determinism, pagination, watermark, acceptance, currencies,
+and the renderer's use of reportlab's public API only.
 
 Pure rendering: no database. PDFs are read back with pypdf.
 """
 
+import ast
 import dataclasses
 import datetime
 import hashlib
@@ -16,12 +18,12 @@ import pytest
 from freezegun import freeze_time
 from pypdf import PdfReader
 
+from bench.single_table import render_quote_pdf_single_table
 from quotes.pdf import (
     PdfAcceptance,
     PdfLine,
     QuoteDocument,
     render_quote_pdf,
-    render_quote_pdf_single_table,
 )
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -78,6 +80,8 @@ def make_doc(line_count: int = 3, **overrides) -> QuoteDocument:
         total=Decimal("1234.50"),
         terms="Payment net 30.\nPrices exclude VAT.",
         notes="Renewal of contract 2025-17.",
+        watermark=None,
+        show_acceptance_block=True,
         acceptance=None,
     )
     values.update(overrides)
@@ -185,8 +189,8 @@ def test_newlines_in_user_text_become_line_breaks():
 
 
 # The str fields printed: 10 of the document (the billing address holds the value twice, the
-# vendor address once), 4 of the line, 3 of the acceptance.
-FIELDS_WITH_TEXT = 18
+# vendor address once), 4 of the line, 4 of the acceptance.
+FIELDS_WITH_TEXT = 19
 
 
 def _doc_with_text_everywhere(value: str) -> QuoteDocument:
@@ -202,7 +206,7 @@ def _doc_with_text_everywhere(value: str) -> QuoteDocument:
         terms=value,
         notes=value,
         lines=(make_line(1, sku=value, name=value, description=value, unit=value),),
-        acceptance=PdfAcceptance(value, value, datetime.date(2026, 11, 20), value),
+        acceptance=PdfAcceptance(value, value, datetime.date(2026, 11, 20), value, value),
     )
 
 
@@ -246,6 +250,29 @@ def test_unicode_renders_without_crashing():
 
     # Then the Latin part is printed as typed (CJK may show as boxes)
     assert "Zo\u00eb \u2014" in text
+
+
+BIDI_CONTROLS = (
+    "\u202a\u202b\u202c\u202d\u202e"  # embeddings, overrides, pop
+    "\u2066\u2067\u2068\u2069"  # isolates
+    "\u200e\u200f\u061c"  # left-to-right, right-to-left and Arabic letter marks
+)
+
+
+def test_bidirectional_controls_are_stripped():
+    # Given text that a right-to-left override would display reversed, with every other
+    # bidirectional formatting character sprinkled in
+    value = "Total \u202e00.001 USD\u202c " + "".join(f"x{char}" for char in BIDI_CONTROLS) + "x"
+
+    # When it is rendered in every field
+    data = render_quote_pdf(_doc_with_text_everywhere(value))
+    text = all_text(data)
+
+    # Then it is printed in its stored order, without any of them, once per field
+    clean = "Total 00.001 USD " + "x" * (len(BIDI_CONTROLS) + 1)
+    assert clean in text
+    assert squashed(text).count(squashed(clean)) == FIELDS_WITH_TEXT
+    assert not set(BIDI_CONTROLS) & set(text)
 
 
 def test_control_characters_are_stripped():
@@ -401,24 +428,42 @@ def test_quote_without_lines_renders():
 # --- acceptance -------------------------------------------------------------------------------
 
 
-def test_accepted_quote_carries_the_stamp_and_hash():
-    # Given an accepted quote
-    acceptance = PdfAcceptance(
+def _accepted(po_number: str = "PO-4711") -> PdfAcceptance:
+    return PdfAcceptance(
         accepted_by_name="Ann Smith",
         accepted_by_login="ap@acme.example",
         accepted_at=datetime.date(2026, 11, 20),
         accepted_pdf_sha256=ACCEPTED_SHA,
+        po_number=po_number,
     )
-    doc = make_doc(status_label="Accepted", acceptance=acceptance)
+
+
+def test_accepted_quote_carries_the_stamp_and_hash():
+    # Given an accepted quote
+    doc = make_doc(status_label="Accepted", acceptance=_accepted(), show_acceptance_block=False)
 
     # When it is rendered
     text = all_text(render_quote_pdf(doc))
 
-    # Then the stamp names who accepted, when, and what
+    # Then the stamp names who accepted, when, with which purchase order, and what
     assert "ACCEPTED" in text
     assert "Accepted by Ann Smith (ap@acme.example) on 2026-11-20" in text
+    assert "Purchase order number: PO-4711" in text
     assert f"SHA-256 of the accepted document: {ACCEPTED_SHA}" in text
     assert "accepted in the billing portal by a billing contact" not in text
+    assert "User ID" not in text.splitlines()
+    assert NOT_VALID not in text
+
+
+def test_accepted_quote_without_purchase_order_says_so():
+    # Given a quote accepted without a PO number (the account does not require one)
+    doc = make_doc(status_label="Accepted", acceptance=_accepted(po_number=" "))
+
+    # When it is rendered
+    text = all_text(render_quote_pdf(doc))
+
+    # Then the stamp says none was given rather than leaving a blank
+    assert "Purchase order number: none given" in text
 
 
 def test_unaccepted_quote_has_signature_lines_and_no_stamp():
@@ -507,3 +552,186 @@ def test_module_imports_without_django_or_workflows():
 
     # Then neither Django nor the workflow code was loaded
     assert result.stdout.strip() == "[]"
+
+
+# --- what the document is: watermark and acceptance block ------------------------------------
+
+NOT_VALID = "NOT VALID FOR ACCEPTANCE"
+# The watermarks quotes.documents gives each status that cannot be accepted.
+WATERMARKS = {
+    "Draft": "DRAFT",
+    "Pending internal approval": "PENDING INTERNAL APPROVAL",
+    "Changes requested": "CHANGES REQUESTED",
+    "Rejected": "REJECTED",
+    "Expired": "EXPIRED",
+    "Withdrawn": "WITHDRAWN",
+    "Superseded": "SUPERSEDED",
+}
+
+
+def diagonal_text(data: bytes) -> list[list[str]]:
+    """Per page, the strings drawn rotated (neither horizontal nor vertical)."""
+    pages = []
+    for page in PdfReader(io.BytesIO(data)).pages:
+        found: list[str] = []
+
+        def visit(text, cm, tm, font, font_size, found=found):
+            # The combined matrix: rotated when it has both a sine and a cosine part.
+            a, b = cm[0] * tm[0] + cm[2] * tm[1], cm[1] * tm[0] + cm[3] * tm[1]
+            if text.strip() and abs(a) > 0.1 and abs(b) > 0.1:
+                found.append(text.strip())
+
+        page.extract_text(visitor_text=visit)
+        pages.append(found)
+    return pages
+
+
+def _signature_block_in(text: str) -> bool:
+    lines = text.splitlines()
+    return "accepted in the billing portal by a billing contact" in text or any(
+        label in lines for label in ("Name", "User ID", "Date")
+    )
+
+
+@pytest.mark.parametrize(("label", "status"), list(WATERMARKS.items()))
+def test_unacceptable_revision_is_watermarked_on_every_page_without_acceptance_block(label, status):
+    # Given a multi-page quote in a status that cannot be accepted
+    doc = make_doc(
+        line_count=120,
+        status_label=label,
+        watermark=f"{status}\n{NOT_VALID}",
+        show_acceptance_block=False,
+    )
+
+    # When it is rendered
+    data = render_quote_pdf(doc)
+    texts = pages_text(data)
+
+    # Then every page carries the status across it, diagonally
+    assert len(texts) > 2
+    for text, diagonal in zip(texts, diagonal_text(data), strict=True):
+        assert diagonal == [status, NOT_VALID]
+        assert status in text and NOT_VALID in text
+    # And the header states it, and there is no acceptance block nor stamp
+    text = "\n".join(texts)
+    assert f"Status: {label}" in text
+    assert not _signature_block_in(text)
+    assert "ACCEPTED" not in text
+    # And the content is all there under it
+    assert _skus(texts) == [f"SKU-{i:05d}" for i in range(1, 121)]
+
+
+def test_sent_revision_has_acceptance_block_and_no_watermark():
+    # Given a multi-page quote as sent: acceptable
+    doc = make_doc(line_count=120, status_label="Sent", watermark=None, show_acceptance_block=True)
+
+    # When it is rendered
+    data = render_quote_pdf(doc)
+    text = all_text(data)
+
+    # Then nothing is drawn across any page, and the signature block is there
+    assert all(diagonal == [] for diagonal in diagonal_text(data))
+    assert NOT_VALID not in text
+    assert _signature_block_in(text)
+
+
+def test_accepted_revision_has_stamp_and_no_watermark():
+    # Given a multi-page accepted quote
+    doc = make_doc(
+        line_count=120,
+        status_label="Accepted",
+        watermark=None,
+        show_acceptance_block=False,
+        acceptance=_accepted(),
+    )
+
+    # When it is rendered
+    data = render_quote_pdf(doc)
+    text = all_text(data)
+
+    # Then it has the stamp with the PO number, no signature block and no watermark
+    assert "ACCEPTED" in text
+    assert "Purchase order number: PO-4711" in text
+    assert not _signature_block_in(text)
+    assert all(diagonal == [] for diagonal in diagonal_text(data))
+
+
+def test_watermark_is_deterministic_and_part_of_the_hash():
+    # Given the same quote as sent and as superseded
+    sent = make_doc(line_count=30)
+    superseded = dataclasses.replace(
+        sent, watermark=f"SUPERSEDED\n{NOT_VALID}", show_acceptance_block=False
+    )
+
+    # When each is rendered twice
+    # Then each gives the same bytes every time, and the two differ
+    assert render_quote_pdf(superseded) == render_quote_pdf(superseded)
+    assert render_quote_pdf(sent) == render_quote_pdf(sent)
+    assert render_quote_pdf(sent) != render_quote_pdf(superseded)
+
+
+# --- public API only --------------------------------------------------------------------------
+
+PDF_MODULE = REPO_ROOT / "quotes" / "pdf.py"
+# What a Flowable of our own may define: the public protocol a frame calls.
+FLOWABLE_METHODS = {"__init__", "wrap", "draw", "split"}
+
+
+def _private(name: str) -> bool:
+    return name.startswith("_") and not (name.startswith("__") and name.endswith("__"))
+
+
+def test_renderer_uses_no_private_reportlab_api_and_no_raw_pdf():
+    # Given the renderer's source
+    source = PDF_MODULE.read_text()
+    tree = ast.parse(source)
+
+    # Then it neither overrides reportlab's cell hook nor writes raw PDF operators
+    assert "_drawCell" not in source
+    assert "addLiteral" not in source
+    assert "_code" not in source
+
+    # And it imports nothing private from reportlab
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("reportlab"):
+            assert not _private(node.module.rsplit(".", 1)[-1]), node.module
+            assert not any(_private(alias.name) for alias in node.names), node.module
+
+    # And it reaches no private attribute of anything (canvas._code, Table._drawCell,
+    # super()._x, ...): private names of its own are module-level functions and constants
+    private = sorted(
+        {
+            node.attr
+            for node in ast.walk(tree)
+            if isinstance(node, ast.Attribute) and _private(node.attr)
+        }
+    )
+    assert private == []
+
+    # And its classes that extend a reportlab class are Flowables defining only the public
+    # protocol: no override of an underscore method
+    reportlab_names = {
+        alias.asname or alias.name
+        for node in ast.walk(tree)
+        if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("reportlab")
+        for alias in node.names
+    }
+    subclasses = [
+        node
+        for node in ast.walk(tree)
+        if isinstance(node, ast.ClassDef)
+        and any(isinstance(base, ast.Name) and base.id in reportlab_names for base in node.bases)
+    ]
+    assert subclasses, "expected the line table's Flowables"
+    for cls in subclasses:
+        assert [ast.unparse(base) for base in cls.bases] == ["Flowable"], cls.name
+        methods = {item.name for item in cls.body if isinstance(item, ast.FunctionDef)}
+        assert methods <= FLOWABLE_METHODS, (cls.name, methods - FLOWABLE_METHODS)
+
+
+def test_single_table_baseline_is_not_in_the_product_module():
+    # Given the renderer module
+    import quotes.pdf
+
+    # Then the benchmark's one-Table renderer lives in bench/, not here
+    assert not hasattr(quotes.pdf, "render_quote_pdf_single_table")
