@@ -10,6 +10,8 @@ Two profiles, chosen by ``CORP_BILLING_PROFILE``:
 in either profile.
 """
 
+import os
+import tempfile
 from datetime import timedelta
 from pathlib import Path
 
@@ -96,6 +98,27 @@ DATABASES = {
     "default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}"),
 }
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
+
+# --- SQLite under concurrency (issue 7, item 9) ----------------------------------------------
+# Several people writing at once must wait their turn, never get a 500 "database is locked".
+# * transaction_mode IMMEDIATE takes the write lock when a transaction begins: two transactions
+#   can no longer both read and then both try to write, a deadlock SQLite answers with an
+#   immediate "database is locked" whatever the timeout.
+# * timeout: how long (seconds) a writer waits for the lock before giving up.
+# * WAL lets readers go on while one writer writes; synchronous=NORMAL is durable enough with
+#   WAL (a power cut may lose the last commits, never corrupt the file) and much faster.
+# Tests use a file too, not SQLite's shared in-memory database, so they exercise file locking
+# as `make run` does (pytest-django adds the xdist worker's suffix to the name).
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        transaction_mode="IMMEDIATE",
+        timeout=20,
+        init_command="PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL",
+    )
+    DATABASES["default"].setdefault("TEST", {}).setdefault(
+        "NAME", str(Path(tempfile.gettempdir()) / f"corp_billing_test_{os.getpid()}.sqlite3")
+    )
+# --- end SQLite ------------------------------------------------------------------------------
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "contacts.User"
