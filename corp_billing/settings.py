@@ -56,6 +56,9 @@ INSTALLED_APPS = [
     "viewflow",
     "viewflow.workflow",
     "audit",
+    # Outgoing mail (issue 7, item 8): every e-mail is a row, sent on commit, retried by
+    # `manage.py send_queued_mail`. The lowest app: it knows nothing of the others.
+    "outbox",
     "contacts",
     "quotes",
     "purchase_orders",
@@ -190,6 +193,9 @@ if PRODUCTION:
     EMAIL_HOST_USER = env.str("EMAIL_HOST_USER", default="")
     EMAIL_HOST_PASSWORD = env.str("EMAIL_HOST_PASSWORD", default="")
     EMAIL_USE_TLS = env.bool("EMAIL_USE_TLS", default=True)
+    # A hung mail server must not hold a request (mail is sent on commit) or a runner of
+    # send_queued_mail for ever; outbox.services.CLAIM is longer than this.
+    EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=30)
 else:
     EMAIL_BACKEND = env.str(
         "EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend"
