@@ -159,6 +159,17 @@ AXES_RESET_ON_SUCCESS = True
 AXES_VERBOSE = False
 AXES_ENABLE_ACCESS_FAILURE_LOG = False
 
+# --- Long quotes (issue 7, item 14) -----------------------------------------------------------
+# The quote edit page posts every line at once: 5 fields a line (6 with "delete" ticked), plus
+# three blank rows, the header (5), the management form (4) and two buttons/tokens. 1,000 lines
+# are about 6,030 fields; Django's default of 1,000 stops at about 197 lines. 10,000 leaves room
+# (about 1,600 lines) while still refusing a request stuffed with fields.
+DATA_UPLOAD_MAX_NUMBER_FIELDS = 10_000
+# 1,000 lines with full 500-character descriptions in a non-Latin script are about 4.5 MB once
+# form-encoded (9 bytes a character); Django's default is 2.5 MB. Files are not uploaded here.
+DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
+# --- end long quotes -------------------------------------------------------------------------
+
 # How often a member may e-mail the billing admin (per member and account).
 BILLING_ADMIN_EMAIL_LIMIT = 3
 BILLING_ADMIN_EMAIL_WINDOW = timedelta(hours=1)
