@@ -49,7 +49,8 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "whitenoise.runserver_nostatic",
-    "django.contrib.staticfiles",
+    # django.contrib.staticfiles, collecting only what we serve (issue 7, item 2; see apps.py).
+    "corp_billing.apps.StaticFilesConfig",
     # viewflow's task queue reads guardian's generic tables only under this exact label.
     "guardian",
     "axes",
@@ -180,7 +181,8 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "static/"
-STATIC_ROOT = BASE_DIR / "staticfiles"
+# Where collectstatic writes (production serves from here); CI and tests collect to a tmp dir.
+STATIC_ROOT = Path(env.str("STATIC_ROOT", default=str(BASE_DIR / "staticfiles")))
 STATICFILES_DIRS = [BASE_DIR / "static"]
 # In development and tests whitenoise serves straight from the finders; no collectstatic needed.
 WHITENOISE_USE_FINDERS = not PRODUCTION
