@@ -105,6 +105,7 @@ def assert_security_headers(page):
     assert headers["Strict-Transport-Security"] == "max-age=31536000; includeSubDomains; preload"
     assert headers["X-Content-Type-Options"] == "nosniff"
     assert headers["Referrer-Policy"] == "same-origin"
+    assert "default-src 'self'" in headers["Content-Security-Policy"]
 
 
 def test_collectstatic_gathers_the_project_and_admin_files_only(production, tmp_path):
@@ -150,6 +151,7 @@ def test_production_serves_pages_and_its_own_error_pages_with_the_security_heade
         assert "viewflow" not in page["body"]
         assert_security_headers(page)
     assert pages["stylesheet_unhashed"]["status"] == 200
+    assert pages["missing_quote"]["headers"]["Cache-Control"] == "private, no-store"
 
     # and a forged Host is the project's 400 page
     forged = pages["forged_host"]
