@@ -4,7 +4,6 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.tokens import default_token_generator
 from django.core.exceptions import ValidationError
-from django.core.mail import EmailMessage
 from django.db import transaction
 from django.db.models import F
 from django.template.loader import render_to_string
@@ -15,6 +14,7 @@ from django.utils.http import urlsafe_base64_encode
 
 from audit.models import AuditAction, AuditEvent
 from audit.services import audit_record
+from outbox.services import mail_queue
 
 from . import permissions
 from .models import Account, Membership, MembershipRole
@@ -104,12 +104,11 @@ def password_reset_request(*, login_id: str, request=None) -> None:
             "valid_minutes": settings.PASSWORD_RESET_TIMEOUT // 60,
         },
     )
-    message = EmailMessage(
+    mail_queue(
         subject=f"{settings.PRODUCT_NAME} billing: reset your password",
         body=body,
         to=[user.email],
     )
-    transaction.on_commit(message.send)
 
 
 def password_reset_completed(*, user, request=None) -> None:
@@ -141,7 +140,7 @@ def billing_admin_email_send(*, sender, account: Account, message: str, request=
         "contacts/email/billing_admin.txt",
         {"sender": sender, "account": account, "message": message, "admin": admin_user},
     )
-    email = EmailMessage(
+    mail_queue(
         subject=f"{settings.PRODUCT_NAME}: {sender.display_name} asks about account "
         f"{account.number}",
         body=body,
@@ -156,5 +155,4 @@ def billing_admin_email_send(*, sender, account: Account, message: str, request=
         after={"to": admin_user.email, "length": len(message)},
         request=request,
     )
-    transaction.on_commit(email.send)
     return admin_user.email

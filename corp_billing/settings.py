@@ -10,10 +10,14 @@ Two profiles, chosen by ``CORP_BILLING_PROFILE``:
 in either profile.
 """
 
+import os
+import tempfile
 from datetime import timedelta
 from pathlib import Path
 
 import environ
+from csp.constants import NONE as CSP_NONE
+from csp.constants import SELF as CSP_SELF
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -47,13 +51,18 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "whitenoise.runserver_nostatic",
-    "django.contrib.staticfiles",
+    # django.contrib.staticfiles, collecting only what we serve (issue 7, item 2; see apps.py).
+    "corp_billing.apps.StaticFilesConfig",
     # viewflow's task queue reads guardian's generic tables only under this exact label.
     "guardian",
     "axes",
+    "csp",
     "viewflow",
     "viewflow.workflow",
     "audit",
+    # Outgoing mail (issue 7, item 8): every e-mail is a row, sent on commit, retried by
+    # `manage.py send_queued_mail`. The lowest app: it knows nothing of the others.
+    "outbox",
     "contacts",
     "quotes",
     "purchase_orders",
@@ -63,10 +72,14 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Content-Security-Policy on every page, error pages included (issue 7, item 15).
+    "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Signed-in pages and PDFs: Cache-Control private, no-store (issue 7, item 15).
+    "corp_billing.middleware.PrivateNoStoreMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Last, so it can turn a locked-out login into our lockout page.
@@ -96,6 +109,27 @@ DATABASES = {
     "default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}"),
 }
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
+
+# --- SQLite under concurrency (issue 7, item 9) ----------------------------------------------
+# Several people writing at once must wait their turn, never get a 500 "database is locked".
+# * transaction_mode IMMEDIATE takes the write lock when a transaction begins: two transactions
+#   can no longer both read and then both try to write, a deadlock SQLite answers with an
+#   immediate "database is locked" whatever the timeout.
+# * timeout: how long (seconds) a writer waits for the lock before giving up.
+# * WAL lets readers go on while one writer writes; synchronous=NORMAL is durable enough with
+#   WAL (a power cut may lose the last commits, never corrupt the file) and much faster.
+# Tests use a file too, not SQLite's shared in-memory database, so they exercise file locking
+# as `make run` does (pytest-django adds the xdist worker's suffix to the name).
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        transaction_mode="IMMEDIATE",
+        timeout=20,
+        init_command="PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL",
+    )
+    DATABASES["default"].setdefault("TEST", {}).setdefault(
+        "NAME", str(Path(tempfile.gettempdir()) / f"corp_billing_test_{os.getpid()}.sqlite3")
+    )
+# --- end SQLite ------------------------------------------------------------------------------
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "contacts.User"
@@ -133,6 +167,17 @@ AXES_RESET_ON_SUCCESS = True
 AXES_VERBOSE = False
 AXES_ENABLE_ACCESS_FAILURE_LOG = False
 
+# --- Long quotes (issue 7, item 14) -----------------------------------------------------------
+# The quote edit page posts every line at once: 5 fields a line (6 with "delete" ticked), plus
+# three blank rows, the header (5), the management form (4) and two buttons/tokens. 1,000 lines
+# are about 6,030 fields; Django's default of 1,000 stops at about 197 lines. 10,000 leaves room
+# (about 1,600 lines) while still refusing a request stuffed with fields.
+DATA_UPLOAD_MAX_NUMBER_FIELDS = 10_000
+# 1,000 lines with full 500-character descriptions in a non-Latin script are about 4.5 MB once
+# form-encoded (9 bytes a character); Django's default is 2.5 MB. Files are not uploaded here.
+DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
+# --- end long quotes -------------------------------------------------------------------------
+
 # How often a member may e-mail the billing admin (per member and account).
 BILLING_ADMIN_EMAIL_LIMIT = 3
 BILLING_ADMIN_EMAIL_WINDOW = timedelta(hours=1)
@@ -143,7 +188,8 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "static/"
-STATIC_ROOT = BASE_DIR / "staticfiles"
+# Where collectstatic writes (production serves from here); CI and tests collect to a tmp dir.
+STATIC_ROOT = Path(env.str("STATIC_ROOT", default=str(BASE_DIR / "staticfiles")))
 STATICFILES_DIRS = [BASE_DIR / "static"]
 # In development and tests whitenoise serves straight from the finders; no collectstatic needed.
 WHITENOISE_USE_FINDERS = not PRODUCTION
@@ -167,10 +213,28 @@ if PRODUCTION:
     EMAIL_HOST_USER = env.str("EMAIL_HOST_USER", default="")
     EMAIL_HOST_PASSWORD = env.str("EMAIL_HOST_PASSWORD", default="")
     EMAIL_USE_TLS = env.bool("EMAIL_USE_TLS", default=True)
+    # A hung mail server must not hold a request (mail is sent on commit) or a runner of
+    # send_queued_mail for ever; outbox.services.CLAIM is longer than this.
+    EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=30)
 else:
     EMAIL_BACKEND = env.str(
         "EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend"
     )
+
+# --- Content-Security-Policy (issue 7, item 15; django-csp) -----------------------------------
+# Only our own files: no inline script or style, no plug-ins, no framing, forms post to us.
+# Our templates and the Django admin's have no inline <script>, event-handler attribute or
+# <style>; a style="" attribute is refused by the browser (keep styles in static/css/app.css).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [CSP_SELF],
+        "object-src": [CSP_NONE],
+        "base-uri": [CSP_SELF],
+        "form-action": [CSP_SELF],
+        "frame-ancestors": [CSP_NONE],
+    },
+}
+# --- end Content-Security-Policy -------------------------------------------------------------
 
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_AGE = 60 * 60 * 8

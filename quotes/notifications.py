@@ -1,12 +1,11 @@
 """Quote e-mails. Each is queued on commit, so a rolled-back action sends nothing."""
 
 from django.conf import settings
-from django.core.mail import EmailMessage
-from django.db import transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
 
 from contacts.models import Membership, MembershipRole, StaffRole, User
+from outbox.services import mail_queue
 
 DECIDED = {"accepted": "accepted", "rejected": "rejected", "changes_requested": "changes requested"}
 
@@ -20,8 +19,7 @@ def _send(*, to: list[str], subject: str, template: str, context: dict) -> None:
     if not to:
         return
     body = render_to_string(template, context)
-    message = EmailMessage(subject=f"{settings.PRODUCT_NAME}: {subject}", body=body, to=to)
-    transaction.on_commit(message.send)
+    mail_queue(to=to, subject=f"{settings.PRODUCT_NAME}: {subject}", body=body)
 
 
 def _emails(account, role) -> list[str]:
