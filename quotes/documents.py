@@ -18,6 +18,7 @@ from zoneinfo import ZoneInfo
 
 from django.conf import settings
 
+from . import policy
 from .models import QuoteRevision, RevisionStatus
 from .pdf import PdfAcceptance, PdfLine, QuoteDocument, render_quote_pdf
 
@@ -30,13 +31,10 @@ def revision_document_status(revision: QuoteRevision) -> RevisionStatus:
     """The status a document of ``revision`` states: its stored status, except that a revision
     no longer current is superseded and a sent one past its validity is expired (the expiry job
     may not have run yet)."""
-    # Imported here: services imports this module.
-    from .services import revision_is_expired
-
     if revision.quote.current_revision_id != revision.pk:
         return RevisionStatus.SUPERSEDED
     status = RevisionStatus(revision.status)
-    if status == RevisionStatus.SENT and revision_is_expired(revision):
+    if status == RevisionStatus.SENT and policy.is_expired(revision):
         return RevisionStatus.EXPIRED
     return status
 

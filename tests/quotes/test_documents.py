@@ -17,6 +17,7 @@ from pypdf import PdfReader
 from quotes import services as quote_services
 from quotes.documents import revision_document, revision_pdf
 from quotes.models import QuoteRevision, RevisionStatus
+from quotes.policy import Action
 from tests import quote_builders
 from workflows import services as flow_services
 
@@ -54,7 +55,12 @@ def sent(world):
 
 def decide(quote, actor, decision, **fields):
     with freeze_time(BEFORE_EXPIRY):
-        flow_services.quote_decide(quote=quote, actor=actor, decision=decision, **fields)
+        if decision == Action.ACCEPT:
+            flow_services.quote_accept(quote=quote, actor=actor, **fields)
+        else:
+            flow_services.quote_decline(
+                quote=quote, actor=actor, action=decision, comment=fields["comment"]
+            )
 
 
 def test_draft_is_watermarked_and_cannot_be_signed(world):
@@ -102,7 +108,7 @@ def test_accepted_revision_is_stamped_and_its_original_is_the_sent_pdf(world, se
         as_sent = revision_pdf(current(sent))
 
     # When the customer accepts it with a purchase order number
-    decide(sent, world.contact_a, flow_services.ACCEPT, po_number="PO-4711")
+    decide(sent, world.contact_a, Action.ACCEPT, po_number="PO-4711")
     revision = current(sent)
     assert revision.status == RevisionStatus.ACCEPTED
 
@@ -145,8 +151,8 @@ def test_sent_revision_past_its_validity_is_expired_before_the_job_runs(sent):
 @pytest.mark.parametrize(
     ("decision", "fields", "label"),
     [
-        (flow_services.REJECT, {"comment": "Too expensive"}, "Rejected"),
-        (flow_services.REQUEST_CHANGES, {"comment": "Fewer seats"}, "Changes requested"),
+        (Action.REJECT, {"comment": "Too expensive"}, "Rejected"),
+        (Action.REQUEST_CHANGES, {"comment": "Fewer seats"}, "Changes requested"),
     ],
 )
 def test_rejected_or_changes_requested_revision_is_watermarked(
@@ -165,7 +171,7 @@ def test_rejected_or_changes_requested_revision_is_watermarked(
 
 def test_revision_followed_by_a_newer_one_is_superseded_whatever_its_status(world, sent):
     # Given a revision the customer asked changes to, followed by a new draft
-    decide(sent, world.contact_a, flow_services.REQUEST_CHANGES, comment="Fewer seats")
+    decide(sent, world.contact_a, Action.REQUEST_CHANGES, comment="Fewer seats")
     old = current(sent)
     with freeze_time(BEFORE_EXPIRY):
         quote_services.revision_start_next(quote=sent, actor=world.rep_a)
