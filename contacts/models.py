@@ -3,8 +3,7 @@ from django.db import models
 from django.db.models.functions import Lower
 from django.utils.crypto import salted_hmac
 
-from quotes.money import CURRENCY_CHOICES
-
+from .currencies import CURRENCY_CHOICES
 from .validators import (
     LOGIN_ID_HELP,
     validate_account_number,
