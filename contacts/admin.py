@@ -3,7 +3,10 @@ from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.core.exceptions import ValidationError
 
 from . import services
+from .forms import AdminLoginForm
 from .models import Account, Membership, User
+
+admin.site.login_form = AdminLoginForm
 
 
 @admin.register(User)

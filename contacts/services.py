@@ -76,9 +76,7 @@ def password_reset_request(*, login_id: str, request=None) -> None:
     The caller answers identically either way, so the page does not reveal which IDs exist.
     """
     user_model = get_user_model()
-    user = user_model._default_manager.filter(
-        username__iexact=login_id.strip(), is_active=True
-    ).first()
+    user = user_model._default_manager.by_login_id(login_id).filter(is_active=True).first()
     eligible = user is not None and user.has_usable_password() and bool(user.email)
     audit_record(
         action=AuditAction.PASSWORD_RESET_REQUESTED,
