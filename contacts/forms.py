@@ -47,10 +47,6 @@ class LoginForm(forms.Form):
                 raise ValidationError(INVALID_LOGIN_MESSAGE, code="invalid_login")
         return cleaned
 
-    @property
-    def failed_authentication(self) -> bool:
-        return any(e.code == "invalid_login" for e in self.non_field_errors().as_data())
-
 
 class AdminLoginForm(AdminAuthenticationForm):
     """The admin's sign-in: the same User ID check as the portals before the same backend and
