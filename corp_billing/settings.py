@@ -133,6 +133,14 @@ AXES_RESET_ON_SUCCESS = True
 AXES_VERBOSE = False
 AXES_ENABLE_ACCESS_FAILURE_LOG = False
 
+# --- Client address behind the TLS proxy (throttling and audit) -------------------------------
+# How many reverse proxies in front of the app append to X-Forwarded-For. 0: the app is reached
+# directly and REMOTE_ADDR is the client. N: the client is the Nth entry from the right, so a
+# forged leftmost entry is ignored and one attacker's failures do not lock out everybody behind
+# the proxy. audit.services.client_ip reads it, for the audit trail and for axes alike.
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
+AXES_CLIENT_IP_CALLABLE = "audit.services.client_ip"
+
 # How often a member may e-mail the billing admin (per member and account).
 BILLING_ADMIN_EMAIL_LIMIT = 3
 BILLING_ADMIN_EMAIL_WINDOW = timedelta(hours=1)
