@@ -119,6 +119,10 @@ def password_reset_completed(*, user, request=None) -> None:
 def billing_admin_email_send(*, sender, account: Account, message: str, request=None) -> str:
     """A member asks the account's primary billing contact for a change. Returns the recipient
     address. Limited per sender and account, since it sends mail from our domain."""
+    # Serialise this sender's sends: without the row lock, parallel posts all count the same
+    # earlier messages and all pass the limit (20 at once sent 11). The count below runs after
+    # the lock is granted, so it sees every send committed before it.
+    get_user_model().objects.select_for_update().get(pk=sender.pk)
     window_start = timezone.now() - settings.BILLING_ADMIN_EMAIL_WINDOW
     sent = AuditEvent.objects.filter(
         action=AuditAction.BILLING_ADMIN_EMAILED,
