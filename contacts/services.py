@@ -1,5 +1,6 @@
 """Writes for people, accounts and sign-in. Keyword-only, atomic; mail leaves on commit."""
 
+from axes.utils import reset as axes_reset
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.tokens import default_token_generator
@@ -14,11 +15,13 @@ from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
 from audit.models import AuditAction, AuditEvent
-from audit.services import audit_record
+from audit.services import audit_record, client_ip
 
+from . import mail as outgoing
 from . import permissions
 from .models import Account, Membership, MembershipRole
 from .selectors import primary_billing_contact
+from .validators import normalise_login_id
 
 
 class RateLimited(Exception):
@@ -70,23 +73,73 @@ def user_sessions_end(*, user) -> None:
     user.refresh_from_db(fields=["session_epoch"])
 
 
+PASSWORD_RESET_THROTTLED = (
+    "Too many password-reset requests. Please wait an hour before asking for another link."
+)
+
+
 def password_reset_request(*, login_id: str, request=None) -> None:
     """Mails a single-use reset link to the contact's e-mail address if the User ID exists.
 
-    The caller answers identically either way, so the page does not reveal which IDs exist.
+    The caller answers identically either way, and the work done before it answers is the same
+    too: the link and the mail are prepared for an unknown ID as well, and the mail itself
+    leaves from a background thread after the response (``contacts.mail``).
+
+    Raises ``RateLimited`` when this ID (however typed, whether it exists or not) or this client
+    address has asked too often within ``PASSWORD_RESET_WINDOW``; the throttled request is
+    still audited, so a flood shows in the trail. Counting requests, not mails, keeps the answer
+    the same for known and unknown IDs.
     """
+    with transaction.atomic():
+        throttled = _password_reset_record(login_id=login_id, request=request)
+    if throttled:
+        raise RateLimited(PASSWORD_RESET_THROTTLED)
+
+
+def _password_reset_record(*, login_id: str, request) -> bool:
+    login_key = normalise_login_id(login_id)
     user_model = get_user_model()
-    user = user_model._default_manager.by_login_id(login_id).filter(is_active=True).first()
+    # Row lock on an existing ID: parallel requests for it count each other's audit events.
+    user = (
+        user_model._default_manager.by_login_id(login_id)
+        .filter(is_active=True)
+        .select_for_update()
+        .first()
+    )
+    recent = AuditEvent.objects.filter(
+        action=AuditAction.PASSWORD_RESET_REQUESTED,
+        occurred_at__gte=timezone.now() - settings.PASSWORD_RESET_WINDOW,
+    )
+    address = client_ip(request)
+    per_id = recent.filter(actor_login=login_key).count()
+    per_address = recent.filter(ip_address=address).count() if address else 0
+    throttled = (
+        per_id >= settings.PASSWORD_RESET_LIMIT_PER_ID
+        or per_address >= settings.PASSWORD_RESET_LIMIT_PER_ADDRESS
+    )
     eligible = user is not None and user.has_usable_password() and bool(user.email)
+    # An unknown ID gets a stand-in user, so its link and mail cost what a real one does.
+    recipient = user if eligible else user_model(username=login_key, email="nobody@invalid")
+    message = _password_reset_message(recipient)
+    if throttled:
+        note = "Throttled: no reset mail sent."
+    elif not eligible:
+        note = "No reset mail sent: unknown or unusable User ID."
+    else:
+        note = ""
     audit_record(
         action=AuditAction.PASSWORD_RESET_REQUESTED,
         actor=user if eligible else None,
-        actor_login=login_id.strip(),
+        actor_login=login_key,
         request=request,
-        message="" if eligible else "No reset mail sent: unknown or unusable User ID.",
+        message=note,
     )
-    if not eligible:
-        return
+    if eligible and not throttled:
+        outgoing.send_after_response(message, what="password-reset")
+    return throttled
+
+
+def _password_reset_message(user) -> EmailMessage:
     path = reverse(
         "contacts:password_reset_confirm",
         kwargs={
@@ -102,16 +155,18 @@ def password_reset_request(*, login_id: str, request=None) -> None:
             "valid_minutes": settings.PASSWORD_RESET_TIMEOUT // 60,
         },
     )
-    message = EmailMessage(
+    return EmailMessage(
         subject=f"{settings.PRODUCT_NAME} billing: reset your password",
         body=body,
         to=[user.email],
     )
-    transaction.on_commit(message.send)
 
 
 def password_reset_completed(*, user, request=None) -> None:
     user_sessions_end(user=user)
+    # Whoever completed the reset controls the mailbox: the lockout they may have run into (or
+    # an attacker caused) no longer protects anything, so the new password works at once.
+    axes_reset(username=normalise_login_id(user.username))
     audit_record(action=AuditAction.PASSWORD_RESET_COMPLETED, actor=user, request=request)
 
 

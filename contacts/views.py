@@ -88,7 +88,11 @@ def logout_view(request):
 def password_reset_view(request):
     form = PasswordResetRequestForm(data=request.POST or None)
     if request.method == "POST" and form.is_valid():
-        services.password_reset_request(login_id=form.cleaned_data["username"], request=request)
+        try:
+            services.password_reset_request(login_id=form.cleaned_data["username"], request=request)
+        except services.RateLimited as exc:
+            form.add_error(None, str(exc))
+            return render(request, "contacts/password_reset.html", {"form": form}, status=429)
         return redirect("contacts:password_reset_done")
     return render(request, "contacts/password_reset.html", {"form": form})
 

@@ -141,6 +141,13 @@ AXES_ENABLE_ACCESS_FAILURE_LOG = False
 TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
 AXES_CLIENT_IP_CALLABLE = "audit.services.client_ip"
 
+# --- Password-reset throttling (contacts.services.password_reset_request) ---------------------
+# Requests, not mails, are counted, per User ID (however typed, existing or not) and per client
+# address, so the limit floods nobody's mailbox and tells nobody which IDs exist.
+PASSWORD_RESET_LIMIT_PER_ID = 5
+PASSWORD_RESET_LIMIT_PER_ADDRESS = 20
+PASSWORD_RESET_WINDOW = timedelta(hours=1)
+
 # How often a member may e-mail the billing admin (per member and account).
 BILLING_ADMIN_EMAIL_LIMIT = 3
 BILLING_ADMIN_EMAIL_WINDOW = timedelta(hours=1)
