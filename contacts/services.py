@@ -46,6 +46,57 @@ def membership_add(
     return membership
 
 
+def membership_role_change_validate(*, membership: Membership, role: str) -> None:
+    """Raises ``ValidationError`` if ``membership`` may not take ``role``. Forms call it to show
+    the reason on the field; ``membership_role_change`` calls it again under the lock."""
+    leaving_billing = (
+        membership.role == MembershipRole.BILLING_CONTACT and role != MembershipRole.BILLING_CONTACT
+    )
+    if not leaving_billing:
+        return
+    if membership.is_primary:
+        raise ValidationError(
+            "The primary billing contact stays a billing contact: make another contact primary "
+            "first."
+        )
+    others = (
+        Membership.objects.select_for_update()
+        .filter(account_id=membership.account_id, role=MembershipRole.BILLING_CONTACT)
+        .exclude(pk=membership.pk)
+    )
+    if not others.exists():
+        raise ValidationError("An account always keeps at least one billing contact.")
+
+
+@transaction.atomic
+def membership_role_change(
+    *, membership: Membership, role: str, actor=None, request=None
+) -> Membership:
+    """Gives a person another role on the same account: the old role's grants are revoked and
+    the new role's granted (both audited), so their rights are exactly the new role's."""
+    membership = (
+        Membership.objects.select_for_update()
+        .select_related("user", "account")
+        .get(pk=membership.pk)
+    )
+    if membership.role == role:
+        return membership
+    membership_role_change_validate(membership=membership, role=role)
+    permissions.revoke_role(
+        user=membership.user,
+        account=membership.account,
+        role=membership.role,
+        actor=actor,
+        request=request,
+    )
+    permissions.grant_role(
+        user=membership.user, account=membership.account, role=role, actor=actor, request=request
+    )
+    membership.role = role
+    membership.save(update_fields=["role"])
+    return membership
+
+
 @transaction.atomic
 def membership_remove(*, membership: Membership, actor=None, request=None) -> None:
     account = membership.account
