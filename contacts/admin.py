@@ -1,19 +1,37 @@
+"""The admin edits people, accounts and memberships, never rights directly: groups and
+permissions are derived from memberships by ``contacts.permissions``, and every membership change
+made here goes through ``contacts.services`` so the grants and the audit trail follow."""
+
+from django import forms
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.contrib.auth.models import Group
 from django.core.exceptions import ValidationError
 
 from . import services
+from .forms import AdminLoginForm
 from .models import Account, Membership, User
+
+admin.site.login_form = AdminLoginForm
+
+# Per-account groups (account:<pk>:<role>) hold the customers' guardian grants; editing one here
+# would grant or revoke rights behind contacts.permissions' back, unaudited.
+admin.site.unregister(Group)
 
 
 @admin.register(User)
 class UserAdmin(DjangoUserAdmin):
     list_display = ("username", "email", "first_name", "last_name", "staff_role", "is_active")
     list_filter = ("staff_role", "is_active", "is_staff")
+    # No groups or user_permissions: rights come from memberships (customers) and staff roles.
     fieldsets = (
-        *DjangoUserAdmin.fieldsets,
+        (None, {"fields": ("username", "password")}),
+        ("Personal info", {"fields": ("first_name", "last_name", "email")}),
+        ("Access", {"fields": ("is_active", "is_staff", "is_superuser")}),
+        ("Important dates", {"fields": ("last_login", "date_joined")}),
         ("Vendor staff", {"fields": ("staff_role",)}),
     )
+    filter_horizontal = ()
     add_fieldsets = (
         (
             None,
@@ -45,11 +63,31 @@ class AccountAdmin(admin.ModelAdmin):
     inlines = [MembershipInline]
 
 
+class MembershipAdminForm(forms.ModelForm):
+    class Meta:
+        model = Membership
+        fields = ("account", "user", "role", "is_primary")
+
+    def clean(self):
+        cleaned = super().clean()
+        if self.instance.pk is not None and "role" in cleaned:
+            # Before the form touches the instance: it still holds the stored role.
+            try:
+                services.membership_role_change_validate(
+                    membership=self.instance, role=cleaned["role"]
+                )
+            except ValidationError as exc:
+                self.add_error("role", exc)
+        return cleaned
+
+
 @admin.register(Membership)
 class MembershipAdmin(admin.ModelAdmin):
-    """Billing contacts, members and representatives. Adding and removing go through the
-    services, which grant and revoke the per-account permissions and write the audit trail."""
+    """Billing contacts, members and representatives. Adding, changing the role and removing go
+    through the services, which grant and revoke the per-account permissions and write the audit
+    trail. Who is primary changes through the billing-contact change, not here."""
 
+    form = MembershipAdminForm
     list_display = ("account", "user", "role", "is_primary")
     list_filter = ("role",)
     search_fields = ("account__number", "account__name", "user__username", "user__email")
@@ -57,18 +95,27 @@ class MembershipAdmin(admin.ModelAdmin):
     autocomplete_fields = ("account", "user")
     actions = None
 
-    def has_change_permission(self, request, obj=None):
-        return obj is None and super().has_change_permission(request, obj)
+    def get_readonly_fields(self, request, obj=None):
+        # Another person or account is another membership: remove this one and add that one.
+        return ("account", "user", "is_primary") if obj is not None else ()
 
     def save_model(self, request, obj, form, change):
-        services.membership_add(
-            account=obj.account,
-            user=obj.user,
-            role=obj.role,
-            is_primary=obj.is_primary,
-            actor=request.user,
-            request=request,
-        )
+        if change:
+            saved = services.membership_role_change(
+                membership=obj, role=obj.role, actor=request.user, request=request
+            )
+        else:
+            saved = services.membership_add(
+                account=obj.account,
+                user=obj.user,
+                role=obj.role,
+                is_primary=obj.is_primary,
+                actor=request.user,
+                request=request,
+            )
+        # The admin goes on with the object it passed in (log entry, message, redirect): give it
+        # the saved row's identity, or it sends the administrator to "Membership None".
+        obj.pk, obj.created_at = saved.pk, saved.created_at
 
     def delete_model(self, request, obj):
         try:

@@ -2,15 +2,16 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.backends import ModelBackend
 
 from .models import AccountKind, MembershipRole
+from .validators import normalise_login_id
 
 CORPORATE_PORTAL = "corporate"
 BILLING_CENTER = "billing_center"
 
 
 def axes_username(request, credentials) -> str:
-    """Throttle on the login ID as the database sees it (case-insensitive), so ACME.AP and
-    acme.ap share one failure count."""
-    return (credentials or {}).get("username", "").strip().lower()
+    """Throttle on the login ID's normal form, the one that is stored and looked up, so every
+    way of typing one ID (ACME.AP, fullwidth letters) shares one failure count."""
+    return normalise_login_id((credentials or {}).get("username") or "")
 
 
 def may_enter_portal(user, portal: str | None) -> bool:
@@ -23,7 +24,7 @@ def may_enter_portal(user, portal: str | None) -> bool:
 
 
 class LoginIdBackend(ModelBackend):
-    """Signs in by login ID, case-insensitively, into one portal.
+    """Signs in by login ID (its normal form, matched exactly) into one portal.
 
     Unknown ID, wrong password and "not allowed into this portal" all return ``None`` after the
     same password-hashing work, so neither the answer nor its timing tells which IDs exist.
@@ -34,7 +35,7 @@ class LoginIdBackend(ModelBackend):
             return None
         user_model = get_user_model()
         try:
-            user = user_model._default_manager.get(username__iexact=username.strip())
+            user = user_model._default_manager.by_login_id(username).get()
         except user_model.DoesNotExist:
             user_model().set_password(password)
             return None

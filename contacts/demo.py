@@ -97,7 +97,7 @@ def load(progress=print) -> dict[str, int]:
         progress(f"  account {account.number} {account.name}: {'created' if made else 'exists'}")
     users = {}
     for person in PEOPLE:
-        user = User.objects.filter(username__iexact=person.login).first()
+        user = User.objects.by_login_id(person.login).first()
         made = user is None
         if made:
             user = User(

@@ -1,4 +1,5 @@
 from django import forms
+from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.auth import authenticate
 from django.core.exceptions import ValidationError
 
@@ -46,9 +47,15 @@ class LoginForm(forms.Form):
                 raise ValidationError(INVALID_LOGIN_MESSAGE, code="invalid_login")
         return cleaned
 
-    @property
-    def failed_authentication(self) -> bool:
-        return any(e.code == "invalid_login" for e in self.non_field_errors().as_data())
+
+class AdminLoginForm(AdminAuthenticationForm):
+    """The admin's sign-in: the same User ID check as the portals before the same backend and
+    lockout, so a look-alike (``admın``) is refused as a format error and never reaches them."""
+
+    def clean_username(self):
+        value = self.cleaned_data["username"].strip()
+        validate_login_id(value)
+        return value
 
 
 class PasswordResetRequestForm(forms.Form):

@@ -3,10 +3,10 @@ from django.db import models
 from django.db.models.functions import Lower
 from django.utils.crypto import salted_hmac
 
-from quotes.money import CURRENCY_CHOICES
-
+from .currencies import CURRENCY_CHOICES
 from .validators import (
     LOGIN_ID_HELP,
+    normalise_login_id,
     validate_account_number,
     validate_login_id,
     validate_time_zone,
@@ -22,7 +22,12 @@ class StaffRole(models.TextChoices):
 
 class LoginIdUserManager(UserManager):
     def get_by_natural_key(self, username):
-        return self.get(username__iexact=username)
+        return self.by_login_id(username).get()
+
+    def by_login_id(self, login_id: str):
+        """The user whose login ID is ``login_id`` however it was typed: an exact match on the
+        stored normal form (never ``iexact``, whose folding differs per database)."""
+        return self.filter(username=normalise_login_id(login_id))
 
 
 class User(AbstractUser):
@@ -55,6 +60,16 @@ class User(AbstractUser):
         constraints = [
             models.UniqueConstraint(Lower("username"), name="user_login_id_ci_unique"),
         ]
+
+    @classmethod
+    def normalize_username(cls, username):
+        # Django's forms and manager call this; ours folds case and look-alikes too.
+        return normalise_login_id(username) if isinstance(username, str) else username
+
+    def save(self, *args, **kwargs):
+        # Every path that stores a user stores the normal form, so lookups can be exact.
+        self.username = self.normalize_username(self.username)
+        super().save(*args, **kwargs)
 
     def _get_session_auth_hash(self, secret=None):
         key_salt = "contacts.User.get_session_auth_hash"

@@ -1,5 +1,6 @@
 """Writes for people, accounts and sign-in. Keyword-only, atomic; mail leaves on commit."""
 
+from axes.utils import reset as axes_reset
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.tokens import default_token_generator
@@ -13,12 +14,14 @@ from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
 from audit.models import AuditAction, AuditEvent
-from audit.services import audit_record
+from audit.services import audit_record, client_ip
 from outbox.services import mail_queue
 
+from . import mail as outgoing
 from . import permissions
 from .models import Account, Membership, MembershipRole
 from .selectors import primary_billing_contact
+from .validators import normalise_login_id
 
 
 class RateLimited(Exception):
@@ -40,6 +43,57 @@ def membership_add(
         account=account, user=user, role=role, is_primary=is_primary
     )
     permissions.grant_role(user=user, account=account, role=role, actor=actor, request=request)
+    return membership
+
+
+def membership_role_change_validate(*, membership: Membership, role: str) -> None:
+    """Raises ``ValidationError`` if ``membership`` may not take ``role``. Forms call it to show
+    the reason on the field; ``membership_role_change`` calls it again under the lock."""
+    leaving_billing = (
+        membership.role == MembershipRole.BILLING_CONTACT and role != MembershipRole.BILLING_CONTACT
+    )
+    if not leaving_billing:
+        return
+    if membership.is_primary:
+        raise ValidationError(
+            "The primary billing contact stays a billing contact: make another contact primary "
+            "first."
+        )
+    others = (
+        Membership.objects.select_for_update()
+        .filter(account_id=membership.account_id, role=MembershipRole.BILLING_CONTACT)
+        .exclude(pk=membership.pk)
+    )
+    if not others.exists():
+        raise ValidationError("An account always keeps at least one billing contact.")
+
+
+@transaction.atomic
+def membership_role_change(
+    *, membership: Membership, role: str, actor=None, request=None
+) -> Membership:
+    """Gives a person another role on the same account: the old role's grants are revoked and
+    the new role's granted (both audited), so their rights are exactly the new role's."""
+    membership = (
+        Membership.objects.select_for_update()
+        .select_related("user", "account")
+        .get(pk=membership.pk)
+    )
+    if membership.role == role:
+        return membership
+    membership_role_change_validate(membership=membership, role=role)
+    permissions.revoke_role(
+        user=membership.user,
+        account=membership.account,
+        role=membership.role,
+        actor=actor,
+        request=request,
+    )
+    permissions.grant_role(
+        user=membership.user, account=membership.account, role=role, actor=actor, request=request
+    )
+    membership.role = role
+    membership.save(update_fields=["role"])
     return membership
 
 
@@ -70,25 +124,73 @@ def user_sessions_end(*, user) -> None:
     user.refresh_from_db(fields=["session_epoch"])
 
 
+PASSWORD_RESET_THROTTLED = (
+    "Too many password-reset requests. Please wait an hour before asking for another link."
+)
+
+
 def password_reset_request(*, login_id: str, request=None) -> None:
     """Mails a single-use reset link to the contact's e-mail address if the User ID exists.
 
-    The caller answers identically either way, so the page does not reveal which IDs exist.
+    The caller answers identically either way, and the work done before it answers is the same
+    too: the link and the mail are prepared for an unknown ID as well, and the mail itself
+    leaves from a background thread after the response (``contacts.mail``).
+
+    Raises ``RateLimited`` when this ID (however typed, whether it exists or not) or this client
+    address has asked too often within ``PASSWORD_RESET_WINDOW``; the throttled request is
+    still audited, so a flood shows in the trail. Counting requests, not mails, keeps the answer
+    the same for known and unknown IDs.
     """
+    with transaction.atomic():
+        throttled = _password_reset_record(login_id=login_id, request=request)
+    if throttled:
+        raise RateLimited(PASSWORD_RESET_THROTTLED)
+
+
+def _password_reset_record(*, login_id: str, request) -> bool:
+    login_key = normalise_login_id(login_id)
     user_model = get_user_model()
-    user = user_model._default_manager.filter(
-        username__iexact=login_id.strip(), is_active=True
-    ).first()
+    # Row lock on an existing ID: parallel requests for it count each other's audit events.
+    user = (
+        user_model._default_manager.by_login_id(login_id)
+        .filter(is_active=True)
+        .select_for_update()
+        .first()
+    )
+    recent = AuditEvent.objects.filter(
+        action=AuditAction.PASSWORD_RESET_REQUESTED,
+        occurred_at__gte=timezone.now() - settings.PASSWORD_RESET_WINDOW,
+    )
+    address = client_ip(request)
+    per_id = recent.filter(actor_login=login_key).count()
+    per_address = recent.filter(ip_address=address).count() if address else 0
+    throttled = (
+        per_id >= settings.PASSWORD_RESET_LIMIT_PER_ID
+        or per_address >= settings.PASSWORD_RESET_LIMIT_PER_ADDRESS
+    )
     eligible = user is not None and user.has_usable_password() and bool(user.email)
+    # An unknown ID gets a stand-in user, so its link and mail cost what a real one does.
+    recipient = user if eligible else user_model(username=login_key, email="nobody@invalid")
+    message = _password_reset_message(recipient)
+    if throttled:
+        note = "Throttled: no reset mail sent."
+    elif not eligible:
+        note = "No reset mail sent: unknown or unusable User ID."
+    else:
+        note = ""
     audit_record(
         action=AuditAction.PASSWORD_RESET_REQUESTED,
         actor=user if eligible else None,
-        actor_login=login_id.strip(),
+        actor_login=login_key,
         request=request,
-        message="" if eligible else "No reset mail sent: unknown or unusable User ID.",
+        message=note,
     )
-    if not eligible:
-        return
+    if eligible and not throttled:
+        outgoing.send_after_response(message, what="password-reset")
+    return throttled
+
+
+def _password_reset_message(user) -> EmailMessage:
     path = reverse(
         "contacts:password_reset_confirm",
         kwargs={
@@ -104,7 +206,7 @@ def password_reset_request(*, login_id: str, request=None) -> None:
             "valid_minutes": settings.PASSWORD_RESET_TIMEOUT // 60,
         },
     )
-    mail_queue(
+    return EmailMessage(
         subject=f"{settings.PRODUCT_NAME} billing: reset your password",
         body=body,
         to=[user.email],
@@ -113,6 +215,9 @@ def password_reset_request(*, login_id: str, request=None) -> None:
 
 def password_reset_completed(*, user, request=None) -> None:
     user_sessions_end(user=user)
+    # Whoever completed the reset controls the mailbox: the lockout they may have run into (or
+    # an attacker caused) no longer protects anything, so the new password works at once.
+    axes_reset(username=normalise_login_id(user.username))
     audit_record(action=AuditAction.PASSWORD_RESET_COMPLETED, actor=user, request=request)
 
 
@@ -120,6 +225,10 @@ def password_reset_completed(*, user, request=None) -> None:
 def billing_admin_email_send(*, sender, account: Account, message: str, request=None) -> str:
     """A member asks the account's primary billing contact for a change. Returns the recipient
     address. Limited per sender and account, since it sends mail from our domain."""
+    # Serialise this sender's sends: without the row lock, parallel posts all count the same
+    # earlier messages and all pass the limit (20 at once sent 11). The count below runs after
+    # the lock is granted, so it sees every send committed before it.
+    get_user_model().objects.select_for_update().get(pk=sender.pk)
     window_start = timezone.now() - settings.BILLING_ADMIN_EMAIL_WINDOW
     sent = AuditEvent.objects.filter(
         action=AuditAction.BILLING_ADMIN_EMAILED,

@@ -1,4 +1,5 @@
 import re
+import unicodedata
 import zoneinfo
 
 from django.core.exceptions import ValidationError
@@ -18,7 +19,26 @@ LOGIN_ID_FORMAT_MESSAGE = (
 )
 
 
+def normalise_login_id(value: str) -> str:
+    """The one form of a login ID that is stored, looked up (exactly) and throttled.
+
+    NFKC turns compatibility look-alikes (fullwidth letters, the Kelvin sign) into the letters they
+    stand for, and casefold makes case irrelevant; both run in Python, so every database and
+    django-axes see the same key. SQL ``iexact`` cannot be trusted for this: PostgreSQL folds the
+    dotless ``ı`` to ``I`` while Python's ``lower()`` keeps it, which made ``bıllıng@…`` a fresh
+    lockout bucket that still signed in as ``billing@…``. NFKC runs again after folding because
+    folding can leave a string unnormalised (``İ`` becomes ``i`` + a combining dot).
+    """
+    return unicodedata.normalize("NFKC", unicodedata.normalize("NFKC", value.strip()).casefold())
+
+
 def validate_login_id(value: str) -> None:
+    """Checks the normal form, which is what is stored. Both formats are ASCII there: a letter
+    that merely looks like an ASCII one (``ı``, Cyrillic ``а``) would make a second ID that reads
+    like an existing one."""
+    value = normalise_login_id(value)
+    if not value.isascii():
+        raise ValidationError(LOGIN_ID_FORMAT_MESSAGE, code="login_id_format")
     if "@" in value:
         try:
             validate_email(value)

@@ -178,6 +178,21 @@ DATA_UPLOAD_MAX_NUMBER_FIELDS = 10_000
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 # --- end long quotes -------------------------------------------------------------------------
 
+# --- Client address behind the TLS proxy (throttling and audit) -------------------------------
+# How many reverse proxies in front of the app append to X-Forwarded-For. 0: the app is reached
+# directly and REMOTE_ADDR is the client. N: the client is the Nth entry from the right, so a
+# forged leftmost entry is ignored and one attacker's failures do not lock out everybody behind
+# the proxy. audit.services.client_ip reads it, for the audit trail and for axes alike.
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
+AXES_CLIENT_IP_CALLABLE = "audit.services.client_ip"
+
+# --- Password-reset throttling (contacts.services.password_reset_request) ---------------------
+# Requests, not mails, are counted, per User ID (however typed, existing or not) and per client
+# address, so the limit floods nobody's mailbox and tells nobody which IDs exist.
+PASSWORD_RESET_LIMIT_PER_ID = 5
+PASSWORD_RESET_LIMIT_PER_ADDRESS = 20
+PASSWORD_RESET_WINDOW = timedelta(hours=1)
+
 # How often a member may e-mail the billing admin (per member and account).
 BILLING_ADMIN_EMAIL_LIMIT = 3
 BILLING_ADMIN_EMAIL_WINDOW = timedelta(hours=1)

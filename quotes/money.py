@@ -6,23 +6,9 @@ totals are sums of rounded lines. Nothing here ever touches ``float``.
 
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
-# ISO 4217 minor units for the currencies the vendor bills in. A currency missing here cannot be
-# quoted: guessing a minor unit would mis-state amounts.
-MINOR_UNITS: dict[str, int] = {
-    "USD": 2,
-    "EUR": 2,
-    "GBP": 2,
-    "CAD": 2,
-    "AUD": 2,
-    "CHF": 2,
-    "SEK": 2,
-    "INR": 2,
-    "JPY": 0,
-    "KRW": 0,
-    "BHD": 3,
-    "KWD": 3,
-}
-CURRENCY_CHOICES = [(code, code) for code in sorted(MINOR_UNITS)]
+# The currency table lives with accounts (the lowest app that needs it); re-exported so
+# ``quotes.money.MINOR_UNITS`` and ``CURRENCY_CHOICES`` keep working.
+from contacts.currencies import CURRENCY_CHOICES, MINOR_UNITS  # noqa: F401
 
 # The largest amount a field may hold: 12 integer digits. A 13-digit amount is a typo, not a deal.
 MAX_DIGITS = 18

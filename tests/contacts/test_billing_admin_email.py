@@ -1,4 +1,10 @@
+import threading
+import traceback
+
+import pytest
 from django.core import mail
+from django.db import connection
+from django.test import Client
 from django.urls import reverse
 
 from audit.models import AuditAction, AuditEvent
@@ -46,3 +52,36 @@ def test_empty_message_is_refused_with_a_field_error(world, login):
     assert response.status_code == 400
     assert "This field is required." in response.content.decode()
     assert mail.outbox == []
+
+
+@pytest.mark.postgres_only
+@pytest.mark.django_db(transaction=True)
+def test_twenty_messages_at_once_send_no_more_than_the_limit(world):
+    # Given a member who has sent nothing yet this hour
+    url = _url(world)
+    racers = 20
+    barrier = threading.Barrier(racers)
+    statuses: list[int | str] = [0] * racers
+
+    def post(index):
+        try:
+            client = Client()
+            client.force_login(world.member_a, backend="contacts.backends.LoginIdBackend")
+            barrier.wait(timeout=30)
+            statuses[index] = client.post(url, {"message": f"note {index}"}).status_code
+        except Exception:
+            statuses[index] = traceback.format_exc()
+        finally:
+            connection.close()
+
+    # When 20 "Email the billing admin" posts arrive at the same instant
+    threads = [threading.Thread(target=post, args=(i,)) for i in range(racers)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+
+    # Then exactly the limit (3) went out; everybody else was told to wait
+    assert sorted(statuses, key=str) == [302] * 3 + [400] * 17, statuses
+    assert len(mail.outbox) == 3
+    assert AuditEvent.objects.filter(action=AuditAction.BILLING_ADMIN_EMAILED).count() == 3
