@@ -2,6 +2,8 @@
 permissions are derived from memberships by ``contacts.permissions``, and every membership change
 made here goes through ``contacts.services`` so the grants and the audit trail follow."""
 
+from typing import Any
+
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
@@ -68,8 +70,9 @@ class MembershipAdminForm(forms.ModelForm):
         model = Membership
         fields = ("account", "user", "role", "is_primary")
 
-    def clean(self):
-        cleaned = super().clean()
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        cleaned = self.cleaned_data
         if self.instance.pk is not None and "role" in cleaned:
             # Before the form touches the instance: it still holds the stored role.
             try:

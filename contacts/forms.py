@@ -1,3 +1,5 @@
+from typing import Any
+
 from django import forms
 from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.auth import authenticate
@@ -28,7 +30,7 @@ class LoginForm(forms.Form):
     def __init__(self, request, portal: str, *args, **kwargs):
         self.request = request
         self.portal = portal
-        self.user = None
+        self.user: Any = None
         super().__init__(*args, **kwargs)
 
     def clean_username(self):
@@ -36,8 +38,9 @@ class LoginForm(forms.Form):
         validate_login_id(value)
         return value
 
-    def clean(self):
-        cleaned = super().clean()
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        cleaned = self.cleaned_data
         username, password = cleaned.get("username"), cleaned.get("password")
         if username and password:
             self.user = authenticate(

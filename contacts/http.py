@@ -6,4 +6,4 @@ from .models import User
 
 
 class AuthenticatedRequest(HttpRequest):
-    user: User  # type: ignore[assignment]  # narrowed by login_required
+    user: User  # narrowed by login_required

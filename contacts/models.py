@@ -54,7 +54,7 @@ class User(AbstractUser):
     # request (removed contact, reset password) without scanning the session table.
     session_epoch = models.PositiveIntegerField(default=0, editable=False)
 
-    objects = LoginIdUserManager()
+    objects = LoginIdUserManager()  # type: ignore[misc]  # django-stubs declares it a ClassVar
 
     class Meta:
         constraints = [

@@ -25,8 +25,12 @@ def customer_accounts_for_user(*, user):
 
 def account_people(*, account: Account) -> dict[str, list[Membership]]:
     """Billing contacts (primary first), members and representatives, in one query."""
-    people = {"billing_contacts": [], "members": [], "representatives": []}
-    key = {
+    people: dict[str, list[Membership]] = {
+        "billing_contacts": [],
+        "members": [],
+        "representatives": [],
+    }
+    key: dict[str, str] = {
         MembershipRole.BILLING_CONTACT: "billing_contacts",
         MembershipRole.MEMBER: "members",
         MembershipRole.REPRESENTATIVE: "representatives",

@@ -173,7 +173,8 @@ def email_billing_admin(request, number: str):
         except ValidationError as exc:
             form.add_error(None, exc)
         else:
-            messages.success(request, f"Your message was sent to {primary.user.display_name}.")
+            admin_name = primary.user.display_name if primary else "your billing admin"
+            messages.success(request, f"Your message was sent to {admin_name}.")
             return redirect("contacts:account_home", number=account.number)
     return render(
         request,
