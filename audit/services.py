@@ -1,6 +1,8 @@
 import ipaddress
+from typing import Any
 
 from django.conf import settings
+from django.db.models import Model
 from django.http import HttpRequest
 
 from .models import AuditAction, AuditEvent
@@ -37,12 +39,12 @@ def client_ip(request: HttpRequest | None) -> str | None:
 def audit_record(
     *,
     action: AuditAction,
-    actor=None,
+    actor: Any = None,  # a User; audit sits below contacts, so it cannot name the class
     actor_login: str = "",
-    account=None,
-    obj=None,
-    before: dict | None = None,
-    after: dict | None = None,
+    account: Any = None,  # a contacts.Account
+    obj: Model | None = None,
+    before: dict[str, Any] | None = None,
+    after: dict[str, Any] | None = None,
     request: HttpRequest | None = None,
     message: str = "",
 ) -> AuditEvent:

@@ -8,6 +8,7 @@ from django.core.exceptions import ValidationError
 from django.core.mail import EmailMessage
 from django.db import transaction
 from django.db.models import F
+from django.http import HttpRequest
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
@@ -20,7 +21,7 @@ from outbox.services import mail_queue
 
 from . import mail as outgoing
 from . import permissions
-from .models import Account, Membership, MembershipRole
+from .models import Account, Membership, MembershipRole, User
 from .selectors import primary_billing_contact
 from .validators import normalise_login_id
 
@@ -36,7 +37,13 @@ def site_url(path: str) -> str:
 
 @transaction.atomic
 def membership_add(
-    *, account: Account, user, role: str, is_primary: bool = False, actor=None, request=None
+    *,
+    account: Account,
+    user: User,
+    role: str,
+    is_primary: bool = False,
+    actor: User | None = None,
+    request: HttpRequest | None = None,
 ) -> Membership:
     if is_primary:
         Membership.objects.filter(account=account, is_primary=True).update(is_primary=False)
@@ -71,7 +78,11 @@ def membership_role_change_validate(*, membership: Membership, role: str) -> Non
 
 @transaction.atomic
 def membership_role_change(
-    *, membership: Membership, role: str, actor=None, request=None
+    *,
+    membership: Membership,
+    role: str,
+    actor: User | None = None,
+    request: HttpRequest | None = None,
 ) -> Membership:
     """Gives a person another role on the same account: the old role's grants are revoked and
     the new role's granted (both audited), so their rights are exactly the new role's."""
@@ -99,7 +110,9 @@ def membership_role_change(
 
 
 @transaction.atomic
-def membership_remove(*, membership: Membership, actor=None, request=None) -> None:
+def membership_remove(
+    *, membership: Membership, actor: User | None = None, request: HttpRequest | None = None
+) -> None:
     account = membership.account
     if membership.role == MembershipRole.BILLING_CONTACT:
         remaining = (
@@ -118,7 +131,7 @@ def membership_remove(*, membership: Membership, actor=None, request=None) -> No
     user_sessions_end(user=membership.user)
 
 
-def user_sessions_end(*, user) -> None:
+def user_sessions_end(*, user: User) -> None:
     """Ends every session of ``user``: the session hash includes ``session_epoch``, so each
     session fails verification at its next request."""
     type(user).objects.filter(pk=user.pk).update(session_epoch=F("session_epoch") + 1)
@@ -130,7 +143,7 @@ PASSWORD_RESET_THROTTLED = (
 )
 
 
-def password_reset_request(*, login_id: str, request=None) -> None:
+def password_reset_request(*, login_id: str, request: HttpRequest | None = None) -> None:
     """Mails a single-use reset link to the contact's e-mail address if the User ID exists.
 
     The caller answers identically either way, and the work done before it answers is the same
@@ -148,7 +161,7 @@ def password_reset_request(*, login_id: str, request=None) -> None:
         raise RateLimited(PASSWORD_RESET_THROTTLED)
 
 
-def _password_reset_record(*, login_id: str, request) -> bool:
+def _password_reset_record(*, login_id: str, request: HttpRequest | None) -> bool:
     login_key = normalise_login_id(login_id)
     user_model = get_user_model()
     # Row lock on an existing ID: parallel requests for it count each other's audit events.
@@ -191,7 +204,7 @@ def _password_reset_record(*, login_id: str, request) -> bool:
     return throttled
 
 
-def _password_reset_message(user) -> EmailMessage:
+def _password_reset_message(user: User) -> EmailMessage:
     path = reverse(
         "contacts:password_reset_confirm",
         kwargs={
@@ -214,7 +227,7 @@ def _password_reset_message(user) -> EmailMessage:
     )
 
 
-def password_reset_completed(*, user, request=None) -> None:
+def password_reset_completed(*, user: User, request: HttpRequest | None = None) -> None:
     user_sessions_end(user=user)
     # Whoever completed the reset controls the mailbox: the lockout they may have run into (or
     # an attacker caused) no longer protects anything, so the new password works at once.
@@ -223,7 +236,9 @@ def password_reset_completed(*, user, request=None) -> None:
 
 
 @transaction.atomic
-def billing_admin_email_send(*, sender, account: Account, message: str, request=None) -> str:
+def billing_admin_email_send(
+    *, sender: User, account: Account, message: str, request: HttpRequest | None = None
+) -> str:
     """A member asks the account's primary billing contact for a change. Returns the recipient
     address. Limited per sender and account, since it sends mail from our domain."""
     # Serialise this sender's sends: without the row lock, parallel posts all count the same

@@ -12,6 +12,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -55,7 +56,12 @@ class LineInput:
 
 
 def _audit(
-    revision: QuoteRevision, action: AuditAction, *, detail: str = "", message: str = "", **fields
+    revision: QuoteRevision,
+    action: AuditAction,
+    *,
+    detail: str = "",
+    message: str = "",
+    **fields: Any,
 ) -> None:
     """One audit event about ``revision``'s quote, its message naming the revision."""
     message = message or f"rev {revision.number}" + (f": {detail}" if detail else "")
