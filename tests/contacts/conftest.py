@@ -16,4 +16,4 @@ def _postgresql_only(request):
         return
     if IN_CI and os.environ.get("DATABASE_URL", "").startswith("postgres"):
         pytest.fail(f"CI's PostgreSQL run must execute this test, but the database is {connection.vendor!r}")  # noqa: E501  # fmt: skip
-    pytest.skip(f"needs PostgreSQL; {connection.vendor} runs it as a no-op. Run with DATABASE_URL=postgres://…")  # noqa: E501  # fmt: skip
+    pytest.skip(f"needs PostgreSQL (its case folding, row locks), not {connection.vendor}. Run with DATABASE_URL=postgres://…")  # noqa: E501  # fmt: skip
