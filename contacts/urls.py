@@ -1,5 +1,7 @@
 from django.urls import path
 
+import corp_billing.converters  # noqa: F401  registers the key path converters
+
 from . import views
 from .backends import BILLING_CENTER, CORPORATE_PORTAL
 
@@ -27,9 +29,9 @@ urlpatterns = [
         views.password_reset_complete_view,
         name="password_reset_complete",
     ),
-    path("accounts/<str:number>/", views.account_home, name="account_home"),
+    path("accounts/<account_number:number>/", views.account_home, name="account_home"),
     path(
-        "accounts/<str:number>/email-billing-admin/",
+        "accounts/<account_number:number>/email-billing-admin/",
         views.email_billing_admin,
         name="email_billing_admin",
     ),

@@ -1,11 +1,14 @@
 """The access matrix: every URL the project serves, one row each.
 
-A row says which roles may use the URL and with which status; everything not listed is denied
-with 404 (deny by default). For URLs that take an account's object, the matrix checks each role
-against its own account's object, the other account's object and a missing one; "other" and
-"missing" must give the same 404 to everyone scoped to one account.
+A row is one (URL name, HTTP method) and says which roles may use it and with which status;
+everything not listed is denied with 404 (deny by default). A URL whose pattern has parameters
+names its object (``obj=``): the matrix checks each role against its own account's object, the
+other account's object and a missing one; "other" and "missing" must give the same 404 to
+everyone scoped to one account. Public pages that do not depend on the account say
+``scoped=False`` and answer everyone alike.
 
-Adding a URL: add one ``Route`` line below. ``test_every_url_has_a_row`` fails until you do.
+Adding a URL, or a method to a view: add a ``Route`` line below for every method the view
+accepts. ``test_every_url_and_method_has_a_row`` fails until you do.
 """
 
 from collections.abc import Callable
@@ -46,7 +49,8 @@ class Route:
     allowed: dict[str, int] = field(default_factory=dict)
     anonymous: int = 302  # login_required redirects to sign-in
     data: Callable | None = None  # POST body from the world
-    kwargs: Callable | None = None  # kwargs for object-less URLs that still take arguments
+    # False for public pages whose answer does not depend on whose object is in the URL.
+    scoped: bool = True
 
     @property
     def id(self) -> str:
@@ -91,6 +95,8 @@ def _build_quote(world, account, state):
         flow_services.quote_decline(
             quote=quote, actor=contact, action=Action.REQUEST_CHANGES, comment="More seats"
         )
+    if state == "accepted":
+        flow_services.quote_accept(quote=quote, actor=contact, po_number="PO-MATRIX")
     return quote
 
 
@@ -135,28 +141,54 @@ def billing_admin_message(world):
     return {"message": "Please add 20 seats to our plan."}
 
 
-def bogus_reset_link(world):
-    return {"uidb64": "MQ", "token": "set-password-not-a-token"}
+def reset_link(world, account):
+    """A reset link of a person of ``account`` (or of nobody) with a token that is not valid."""
+    from django.utils.encoding import force_bytes
+    from django.utils.http import urlsafe_base64_encode
+
+    if account is None:
+        pk = 999_999
+    else:
+        pk = (world.contact_a if account == world.a else world.contact_b).pk
+    return {"uidb64": urlsafe_base64_encode(force_bytes(pk)), "token": "set-password-not-a-token"}
+
+
+def get_and_post(route: Route) -> list[Route]:
+    """The view renders the same page for POST as for GET (it has no require_GET): the POST row
+    proves that a POST is scoped exactly like the GET."""
+    from dataclasses import replace
+
+    return [route, replace(route, method="POST")]
 
 
 ROUTES = [
-    # Public pages: everyone gets them, signed in or not.
-    Route("contacts:login", allowed=ok(EVERYONE_SIGNED_IN), anonymous=200),
-    Route("contacts:corporate_login", allowed=ok(EVERYONE_SIGNED_IN), anonymous=200),
-    Route("contacts:password_reset", allowed=ok(EVERYONE_SIGNED_IN), anonymous=200),
-    Route("contacts:password_reset_done", allowed=ok(EVERYONE_SIGNED_IN), anonymous=200),
-    Route(
-        "contacts:password_reset_confirm",
-        kwargs=bogus_reset_link,
-        allowed=ok(EVERYONE_SIGNED_IN),
-        anonymous=200,
+    # Public pages: everyone gets them, signed in or not. A POST without a body is an invalid
+    # form, shown again.
+    *get_and_post(Route("contacts:login", allowed=ok(EVERYONE_SIGNED_IN), anonymous=200)),
+    *get_and_post(Route("contacts:corporate_login", allowed=ok(EVERYONE_SIGNED_IN), anonymous=200)),
+    *get_and_post(Route("contacts:password_reset", allowed=ok(EVERYONE_SIGNED_IN), anonymous=200)),
+    *get_and_post(
+        Route("contacts:password_reset_done", allowed=ok(EVERYONE_SIGNED_IN), anonymous=200)
     ),
-    Route("contacts:password_reset_complete", allowed=ok(EVERYONE_SIGNED_IN), anonymous=200),
+    *get_and_post(
+        Route(
+            "contacts:password_reset_confirm",
+            obj=reset_link,
+            scoped=False,
+            allowed=ok(EVERYONE_SIGNED_IN),
+            anonymous=200,
+        )
+    ),
+    *get_and_post(
+        Route("contacts:password_reset_complete", allowed=ok(EVERYONE_SIGNED_IN), anonymous=200)
+    ),
     Route("contacts:logout", method="POST", allowed=ok(EVERYONE_SIGNED_IN, 302), anonymous=302),
     # Signed-in pages.
-    Route("contacts:home", allowed=ok(EVERYONE_SIGNED_IN, 302)),
-    Route("contacts:staff_home", allowed=ok(STAFF)),
-    Route("contacts:account_home", obj=account_number, allowed=ok(EVERYONE_SIGNED_IN)),
+    *get_and_post(Route("contacts:home", allowed=ok(EVERYONE_SIGNED_IN, 302))),
+    *get_and_post(Route("contacts:staff_home", allowed=ok(STAFF))),
+    *get_and_post(
+        Route("contacts:account_home", obj=account_number, allowed=ok(EVERYONE_SIGNED_IN))
+    ),
     Route("contacts:email_billing_admin", obj=account_number, allowed=ok(["member_a"])),
     Route(
         "contacts:email_billing_admin",
@@ -166,8 +198,8 @@ ROUTES = [
         allowed=ok(["member_a"], 302),
     ),
     # Quotes: customers see sent quotes of their own account; staff of theirs (or all).
-    Route("quotes:list", allowed=ok(EVERYONE_SIGNED_IN)),
-    Route("workflows:inbox", allowed=ok(EVERYONE_SIGNED_IN)),
+    *get_and_post(Route("quotes:list", allowed=ok(EVERYONE_SIGNED_IN))),
+    *get_and_post(Route("workflows:inbox", allowed=ok(EVERYONE_SIGNED_IN))),
     Route("quotes:create", obj=account_number, allowed=ok(REPS)),
     Route(
         "quotes:create",
@@ -176,14 +208,26 @@ ROUTES = [
         data=new_quote_form,
         allowed=ok(REPS, 302),
     ),
-    Route("quotes:detail", obj=quote_in("sent"), allowed=ok(BILLING_CONTACTS + STAFF)),
-    Route("quotes:detail", obj=quote_in("draft"), allowed=ok(STAFF)),
-    Route("quotes:revision", obj=quote_in("sent", rev=True), allowed=ok(BILLING_CONTACTS + STAFF)),
-    Route("quotes:pdf", obj=quote_in("sent", rev=True), allowed=ok(BILLING_CONTACTS + STAFF)),
-    Route(
-        "quotes:pdf_original",
-        obj=quote_in("sent", rev=True),
-        allowed=ok(BILLING_CONTACTS + STAFF),
+    *get_and_post(
+        Route("quotes:detail", obj=quote_in("sent"), allowed=ok(BILLING_CONTACTS + STAFF))
+    ),
+    *get_and_post(Route("quotes:detail", obj=quote_in("draft"), allowed=ok(STAFF))),
+    *get_and_post(
+        Route(
+            "quotes:revision",
+            obj=quote_in("sent", rev=True),
+            allowed=ok(BILLING_CONTACTS + STAFF),
+        )
+    ),
+    *get_and_post(
+        Route("quotes:pdf", obj=quote_in("sent", rev=True), allowed=ok(BILLING_CONTACTS + STAFF))
+    ),
+    *get_and_post(
+        Route(
+            "quotes:pdf_original",
+            obj=quote_in("accepted", rev=True),
+            allowed=ok(BILLING_CONTACTS + STAFF),
+        )
     ),
     Route("quotes:edit", obj=quote_in("draft"), allowed=ok(REPS)),
     Route(
@@ -231,7 +275,7 @@ def expected_status(route: Route, role: str, target: str | None) -> int:
         return route.anonymous
     if role not in route.allowed:
         return 404
-    if target in (None, "own"):
+    if target in (None, "own") or not route.scoped:
         return route.allowed[role]
     if target == "missing":
         return 404

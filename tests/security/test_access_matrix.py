@@ -2,10 +2,18 @@
 
 import pytest
 from django.core import mail
-from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.urls import reverse
 
-from .routes import NOT_IN_MATRIX, ROUTES, cases, expected_status
+from .routes import (
+    EVERYONE_SIGNED_IN,
+    MISSING_QUOTE,
+    NOT_IN_MATRIX,
+    ROUTES,
+    cases,
+    expected_status,
+)
 from .snapshot import db_snapshot
+from .urlmap import endpoints
 
 
 def _account_for(world, role, target):
@@ -19,12 +27,7 @@ def _account_for(world, role, target):
 
 
 def _url(route, world, role, target):
-    if route.obj is not None:
-        kwargs = route.obj(world, _account_for(world, role, target))
-    elif route.kwargs is not None:
-        kwargs = route.kwargs(world)
-    else:
-        kwargs = {}
+    kwargs = route.obj(world, _account_for(world, role, target)) if route.obj else {}
     return reverse(route.name, kwargs=kwargs)
 
 
@@ -74,23 +77,84 @@ def test_other_and_missing_give_the_same_404_body(world, client):
     )
 
 
-def _named_patterns(resolver, namespace=""):
-    for pattern in resolver.url_patterns:
-        if isinstance(pattern, URLResolver):
-            ns = pattern.namespace or ""
-            if ns in NOT_IN_MATRIX:
-                continue
-            prefix = f"{namespace}{ns}:" if ns else namespace
-            yield from _named_patterns(pattern, prefix)
-        elif isinstance(pattern, URLPattern):
-            yield f"{namespace}{pattern.name}" if pattern.name else repr(pattern)
+# The methods a matrix row may be for; a view that accepts one of them needs a row for it.
+METHODS = ("GET", "POST")
 
 
-def test_every_url_has_a_row():
-    served = set(_named_patterns(get_resolver()))
-    covered = {route.name for route in ROUTES}
-    missing = sorted(served - covered)
-    assert not missing, f"URL patterns without a row in tests/security/routes.py: {missing}"
+def _served_endpoints():
+    return {e.name: e for e in endpoints() if e.namespace not in NOT_IN_MATRIX}
+
+
+def _probe_kwargs(endpoint):
+    """Parameters the URL's converters accept, naming nothing that exists."""
+    samples = {
+        "number": {"AccountNumberConverter": "OV-9999999", "QuoteNumberConverter": MISSING_QUOTE},
+        "rev": {"RevisionNumberConverter": "1"},
+    }
+    kwargs = {}
+    for name, converter in endpoint.converters.items():
+        kwargs[name] = samples.get(name, {}).get(type(converter).__name__, "probe")
+    return kwargs
+
+
+def _accepted_methods(client, user, endpoint) -> set[str]:
+    """The methods the view accepts: Django answers 405 to the others (require_POST,
+    require_http_methods, a class-based view without the handler) before looking anything up.
+    The person is signed in afresh each time, so that login_required lets every request reach
+    the method check (one of the probes signs out)."""
+    path = endpoint.path(**_probe_kwargs(endpoint))
+    accepted = set()
+    for method in METHODS:
+        client.force_login(user, backend="contacts.backends.LoginIdBackend")
+        if client.generic(method, path).status_code != 405:
+            accepted.add(method)
+    return accepted
+
+
+def test_every_url_and_method_has_a_row(world, client):
+    # When every URL pattern is asked with every method by a signed-in person
+    served = set()
+    for name, endpoint in _served_endpoints().items():
+        accepted = _accepted_methods(client, world.deal_desk, endpoint)
+        served |= {(name, method) for method in accepted}
+    # Then each accepted (URL name, method) has a row, and no row is for a method nobody serves
+    covered = {(route.name, route.method) for route in ROUTES}
+    assert sorted(served - covered) == [], "add these rows to tests/security/routes.py"
+    assert sorted(covered - served) == [], "rows for URLs or methods that are not served"
+
+
+def test_the_method_probe_sees_both_kinds_of_view(world, client):
+    # Given the probe the completeness test relies on
+    served = _served_endpoints()
+
+    def accepted(name):
+        return _accepted_methods(client, world.deal_desk, served[name])
+
+    # Then it tells POST-only views from GET-and-POST views, the sign-out included
+    assert accepted("workflows:quote_submit") == {"POST"}
+    assert accepted("contacts:logout") == {"POST"}
+    assert accepted("quotes:edit") == {"GET", "POST"}
+    assert accepted("contacts:password_reset_confirm") == {"GET", "POST"}
+
+
+def test_a_url_with_parameters_names_its_object():
+    # Given every row
+    served = _served_endpoints()
+    # Then a row for a URL pattern with parameters says which object it opens (so the matrix
+    # also asks for the other account's object and a missing one)
+    silent = [r.id for r in ROUTES if served[r.name].kwarg_names and r.obj is None]
+    assert silent == []
+    # And a row without parameters names none
+    assert [r.id for r in ROUTES if not served[r.name].kwarg_names and r.obj] == []
+
+
+def test_only_public_pages_answer_every_object_alike():
+    # A row that does not depend on whose object is in the URL must be a public page: the same
+    # answer for everyone, signed in or not. Anything else is scoped to accounts.
+    for route in ROUTES:
+        if not route.scoped:
+            assert set(route.allowed) == set(EVERYONE_SIGNED_IN), route.id
+            assert set(route.allowed.values()) == {route.anonymous}, route.id
 
 
 def test_matrix_size_is_reported():
