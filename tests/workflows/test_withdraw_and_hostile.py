@@ -262,3 +262,40 @@ def test_a_representative_posting_a_decision_gets_404_whatever_the_state(world, 
     )
     assert response.status_code == 404
     assert db_snapshot() == before
+
+
+# --- issue 7 item 11: inputs that gave a 500 ------------------------------------------------
+
+
+def test_a_billing_frequency_outside_the_choices_is_a_form_error(world, as_user, seat):
+    from .test_quote_flow import edit_data
+
+    rep = as_user(world.rep_a)
+    quote = qb.draft_quote(world.a, world.rep_a)
+    before = db_snapshot()
+
+    response = rep.post(
+        reverse("quotes:edit", args=[quote.number]),
+        edit_data([line(seat)], frequency="fortnightly"),
+    )
+
+    assert response.status_code == 400
+    assert "Select a valid choice." in response.content.decode()
+    assert db_snapshot() == before
+
+
+def test_the_last_representable_validity_date_saves_shows_and_submits(world, as_user, seat):
+    import datetime
+
+    rep = as_user(world.rep_a)
+    quote = qb.draft_quote(world.a, world.rep_a)
+
+    edit(rep, quote, [line(seat)], valid_until=datetime.date(9999, 12, 31))
+    page = rep.get(reverse("quotes:detail", args=[quote.number]))
+    submitted = submit(rep, quote)
+
+    assert page.status_code == 200 and "31 December 9999" in page.content.decode()
+    assert submitted.status_code == 200
+    assert statuses(quote) == ["sent"]
+    customer_page = as_user(world.contact_a).get(reverse("quotes:detail", args=[quote.number]))
+    assert customer_page.status_code == 200
