@@ -21,6 +21,7 @@ from django.urls import reverse
 from contacts import services as contact_services
 from contacts.models import MembershipRole, StaffRole
 from quotes import services as quote_services
+from quotes.policy import Action
 from tests import factories
 from tests import quote_builders as qb
 from workflows import services as flow_services
@@ -94,13 +95,13 @@ def listed(world) -> Listed:
         reworked = qb.pending_approval_quote(account, rep, title=f"{label} reworked")
         notes[key, "review"] = f"{label} deal-desk note"
         notes[key, "request"] = f"{label} asks for more seats"
-        flow_services.quote_review(
-            quote=reworked, actor=world.deal_desk, approve=True, comment=notes[key, "review"]
+        flow_services.quote_approve(
+            quote=reworked, actor=world.deal_desk, comment=notes[key, "review"]
         )
-        flow_services.quote_decide(
+        flow_services.quote_decline(
             quote=reworked,
             actor=contact,
-            decision="request_changes",
+            action=Action.REQUEST_CHANGES,
             comment=notes[key, "request"],
         )
         quote_services.revision_start_next(quote=reworked, actor=rep)
