@@ -52,7 +52,8 @@ def _invalid(request: HttpRequest, quote: Quote, form: Form, action: Action) -> 
 
 @login_required
 def inbox(request: HttpRequest) -> HttpResponse:
-    return render(request, "workflows/inbox.html", {"tasks": selectors.inbox(user=request.user)})
+    page = selectors.inbox(user=request.user, request=request)
+    return render(request, "workflows/inbox.html", {"tasks": page, "page": page})
 
 
 @login_required
