@@ -55,11 +55,17 @@ def primary_billing_contact(*, account: Account) -> Membership | None:
 
 
 def staff_account_list(*, user):
-    """Accounts a vendor staff member may see, with what the staff home shows, in constant
-    queries: contact counts are annotated and the primary contact and representatives are
-    prefetched."""
-    # A correlated count, evaluated for the rows of the page only (a join and GROUP BY would
-    # count every account's contacts before the page is cut).
+    """Accounts a vendor staff member may see, by name (``ACCOUNT_LIST_ORDER``), as bare rows:
+    page it with ``keyset_page(..., rows=staff_account_rows)``."""
+    return permissions.scoped_to_accounts(
+        Account.objects.all(), user, "view_account", field="pk"
+    ).order_by(*ACCOUNT_LIST_ORDER)
+
+
+def staff_account_rows(accounts):
+    """What the staff home shows of each account, in constant queries: the billing-contact
+    count as a correlated count (for the page's rows only) and the primary contact and
+    representatives prefetched."""
     contact_count = (
         Membership.objects.filter(account=OuterRef("pk"), role=MembershipRole.BILLING_CONTACT)
         .order_by()
@@ -67,19 +73,14 @@ def staff_account_list(*, user):
         .annotate(n=Count("pk"))
         .values("n")
     )
-    return (
-        permissions.scoped_to_accounts(Account.objects.all(), user, "view_account", field="pk")
-        .annotate(
-            billing_contact_count=Coalesce(Subquery(contact_count, output_field=IntegerField()), 0)
+    return accounts.annotate(
+        billing_contact_count=Coalesce(Subquery(contact_count, output_field=IntegerField()), 0)
+    ).prefetch_related(
+        Prefetch(
+            "memberships",
+            queryset=Membership.objects.filter(
+                Q(is_primary=True) | Q(role=MembershipRole.REPRESENTATIVE)
+            ).select_related("user"),
+            to_attr="key_people",
         )
-        .prefetch_related(
-            Prefetch(
-                "memberships",
-                queryset=Membership.objects.filter(
-                    Q(is_primary=True) | Q(role=MembershipRole.REPRESENTATIVE)
-                ).select_related("user"),
-                to_attr="key_people",
-            )
-        )
-        .order_by(*ACCOUNT_LIST_ORDER)
     )

@@ -204,5 +204,6 @@ def staff_home(request):
         selectors.staff_account_list(user=request.user),
         ordering=selectors.ACCOUNT_LIST_ORDER,
         request=request,
+        rows=selectors.staff_account_rows,
     )
     return render(request, "contacts/staff_home.html", {"accounts": page, "page": page})

@@ -11,6 +11,7 @@ from __future__ import annotations
 import base64
 import datetime
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from urllib.parse import urlencode
@@ -121,6 +122,27 @@ def _value(row, name: str):
     return value
 
 
+def cursor_filter(request, ordering: list[str], param: str = "page") -> tuple[Q | None, bool]:
+    """The cursor of ``request.GET[param]`` as a filter (``None`` on the first page or for a bad
+    cursor) and whether it pages backwards: for a query that must apply the page's bounds
+    inside sub-selects too (see ``workflows.selectors.inbox``)."""
+    token = request.GET.get(param, "") if request is not None else ""
+    if token[:1] not in ("a", "b"):
+        return None, False
+    values = _decode(token[1:], len(ordering))
+    if values is None:
+        return None, False
+    backwards = token[0] == "b"
+    return _after(ordering, values, reverse=backwards), backwards
+
+
+def directed(ordering: list[str], backwards: bool) -> list[str]:
+    """``ordering``, reversed when paging backwards."""
+    if not backwards:
+        return list(ordering)
+    return [(n[1:] if n.startswith("-") else f"-{n}") for n in ordering]
+
+
 def keyset_page(
     queryset: QuerySet,
     *,
@@ -128,10 +150,15 @@ def keyset_page(
     request=None,
     param: str = "page",
     size: int = PAGE_SIZE,
+    rows: Callable[[QuerySet], QuerySet] | None = None,
 ) -> Page:
     """One page of ``queryset`` in ``ordering`` (whose last field must be unique, e.g. ``id``),
     at the cursor ``request.GET[param]`` (``a…`` after, ``b…`` before; none or bad: first page).
-    One query."""
+    One query (plus whatever ``prefetch_related`` the queryset asks for).
+
+    ``rows``, if given, turns the page's bare rows (``Model.objects.filter(pk__in=page keys)``)
+    into what the page shows (joins, annotations, prefetches): the scoping filters of
+    ``queryset`` then run once, to pick the keys, and the joins only for the page's rows."""
     token = request.GET.get(param, "") if request is not None else ""
     query = {}
     if request is not None:
@@ -144,7 +171,14 @@ def keyset_page(
     if values is not None:
         queryset = queryset.filter(_after(ordering, values, reverse=backwards))
     order = [(n[1:] if n.startswith("-") else f"-{n}") for n in ordering] if backwards else ordering
-    rows = list(queryset.order_by(*order)[: size + 1])
+    # Keys first, rows second: the page's keys are picked from the filtered table alone (an
+    # index walk or a sort of bare keys), and only those rows are joined to what the page shows.
+    keys = queryset.order_by(*order).values("pk")[: size + 1]
+    if rows is None:
+        chosen = queryset.filter(pk__in=keys)
+    else:
+        chosen = rows(queryset.model._default_manager.filter(pk__in=keys))
+    rows = list(chosen.order_by(*order))
     more = len(rows) > size
     rows = rows[:size]
     if backwards:

@@ -42,10 +42,15 @@ QUOTE_LIST_ORDER = ["-created_at", "-id"]
 
 
 def quote_list(*, user):
-    """The quotes ``user`` may see, newest first (``QUOTE_LIST_ORDER``, served by an index; page
-    it with ``corp_billing.paging``); ``shown_revision`` gives each row's revision: the current
-    one, for a customer the latest one sent to them, never a draft."""
-    quotes = quotes_visible_to(user).select_related("account").order_by(*QUOTE_LIST_ORDER)
+    """The quotes ``user`` may see, newest first (``QUOTE_LIST_ORDER``, served by an index), as
+    bare rows: page it with ``corp_billing.paging.keyset_page(..., rows=quote_list_rows)``."""
+    return quotes_visible_to(user).order_by(*QUOTE_LIST_ORDER)
+
+
+def quote_list_rows(quotes, *, user):
+    """What each row of the quote list shows; ``shown_revision`` gives each row's revision:
+    the current one, for a customer the latest one sent to them, never a draft."""
+    quotes = quotes.select_related("account")
     if _is_customer(user):
         return quotes.prefetch_related(
             Prefetch(

@@ -31,6 +31,7 @@ def quote_list(request):
         selectors.quote_list(user=request.user),
         ordering=selectors.QUOTE_LIST_ORDER,
         request=request,
+        rows=lambda quotes: selectors.quote_list_rows(quotes, user=request.user),
     )
     rows = [(quote, selectors.shown_revision(user=request.user, quote=quote)) for quote in page]
     return render(request, "quotes/quote_list.html", {"rows": rows, "page": page})

@@ -1,7 +1,8 @@
+from django.db import connection
 from viewflow.workflow.models import Task
 
 from contacts.permissions import scoped_to_accounts
-from corp_billing.paging import Page, keyset_page
+from corp_billing.paging import PAGE_SIZE, Page, cursor_filter, directed, keyset_page
 
 from .flows import QuoteFlow
 from .tasks import OPEN
@@ -18,39 +19,52 @@ LABELS = {node: label for node, _, label in TASKS}
 INBOX_ORDER = ["created", "id"]
 
 
-def inbox_tasks(*, user):
+def inbox_tasks(*, user, request=None):
     """Exactly the open tasks ``user`` may act on, oldest first, as one query: the ids are a
     UNION of one semi-join per human task (its node, open, on an account where the user holds
     that task's right, by integer keys), so no sub-select is OR-ed with another and each arm
-    can use the open-task index. Page it with ``inbox``."""
+    reads the open-task index in waiting order. Where the database allows it (PostgreSQL),
+    each arm is cut to one page at ``request``'s cursor, so only a page's worth of rows per
+    arm is ever joined and sorted, however many tasks wait. Page it with ``inbox``."""
     if not user.is_authenticated:
         return Task.objects.none()
-    arms = [
-        scoped_to_accounts(
+    where, backwards = cursor_filter(request, INBOX_ORDER)
+    per_arm = connection.features.supports_slicing_ordering_in_compound
+    arms = []
+    for node, codename, _ in TASKS:
+        arm = scoped_to_accounts(
             Task.objects.filter(flow_task=node, status__in=OPEN),
             user,
             codename,
             field="process__quoteprocess__quote__account",
         )
-        .order_by()
-        .values("pk")
-        for node, codename, _ in TASKS
-    ]
+        if per_arm:
+            if where is not None:
+                arm = arm.filter(where)
+            arm = arm.order_by(*directed(INBOX_ORDER, backwards)).values("pk")[: PAGE_SIZE + 1]
+        else:
+            arm = arm.order_by().values("pk")
+        arms.append(arm)
     ids = arms[0].union(*arms[1:])
-    return (
-        Task.objects.filter(pk__in=ids)
-        .select_related(
-            "process__quoteprocess__quote__account",
-            "process__quoteprocess__quote__current_revision",
-        )
-        .order_by(*INBOX_ORDER)
+    return Task.objects.filter(pk__in=ids).order_by(*INBOX_ORDER)
+
+
+def _inbox_rows(tasks):
+    return tasks.select_related(
+        "process__quoteprocess__quote__account",
+        "process__quoteprocess__quote__current_revision",
     )
 
 
 def inbox(*, user, request=None) -> Page:
     """One page (``corp_billing.paging``) of ``inbox_tasks``; each task carries ``quote`` and
     ``label``."""
-    page = keyset_page(inbox_tasks(user=user), ordering=INBOX_ORDER, request=request)
+    page = keyset_page(
+        inbox_tasks(user=user, request=request),
+        ordering=INBOX_ORDER,
+        request=request,
+        rows=_inbox_rows,
+    )
     for task in page.rows:
         task.quote = task.process.quoteprocess.quote
         task.label = LABELS[task.flow_task]

@@ -330,3 +330,48 @@ def test_inbox_queries_do_not_grow_with_tasks(world, login, waiting, role, kind)
     assert_constant(small, first)
     for sql in pages:
         assert_constant(small, sql)
+
+
+# --- the quote page's history ----------------------------------------------------------------
+
+
+def test_quote_history_is_paged_with_constant_queries(world, login):
+    from audit.models import AuditAction, AuditEvent
+
+    # given a sent quote with 120 more reminder events in its history
+    quote = sent_quote(world.a, world.rep_a)
+    AuditEvent.objects.bulk_create(
+        [
+            AuditEvent(
+                action=AuditAction.QUOTE_REMINDER_SENT,
+                account=world.a,
+                object_type="quotes.quote",
+                object_id=str(quote.pk),
+                message=f"reminder {i}",
+            )
+            for i in range(120)
+        ]
+    )
+    client = login(world.contact_a)
+    url = reverse("quotes:detail", args=[quote.number])
+    client.get(url)
+
+    # when the history is paged through
+    seen, pages, next_url = [], [], url
+    while next_url:
+        response, sql = measure(client, next_url)
+        history = response.context["history"]
+        assert len(history.rows) <= PAGE_SIZE
+        seen.extend(event.pk for event in history.rows)
+        pages.append(sql)
+        next_url = history.next_url and url + history.next_url
+
+    # then every event is shown once, oldest first, 50 a page, in the same queries a page
+    from quotes.selectors import CUSTOMER_EVENTS
+
+    events = AuditEvent.objects.filter(object_type="quotes.quote", object_id=str(quote.pk))
+    visible = events.filter(action__in=CUSTOMER_EVENTS).order_by("occurred_at", "id")
+    assert seen == list(visible.values_list("pk", flat=True))
+    assert len(seen) >= 121
+    assert len(pages) == 3
+    assert len({len(sql) for sql in pages}) == 1
