@@ -1,10 +1,11 @@
 from django.db import connection
 from viewflow.workflow.models import Task
 
-from contacts.permissions import scoped_to_accounts
+from contacts.permissions import has_all_accounts, scoped_to_accounts
 from corp_billing.paging import PAGE_SIZE, Page, cursor_filter, directed, keyset_page
 
 from .flows import QuoteFlow
+from .models import QuoteProcess
 from .tasks import OPEN
 
 # Each human task, the right it needs on the quote's account, and what the inbox calls it.
@@ -32,12 +33,14 @@ def inbox_tasks(*, user, request=None):
     per_arm = connection.features.supports_slicing_ordering_in_compound
     arms = []
     for node, codename, _ in TASKS:
-        arm = scoped_to_accounts(
-            Task.objects.filter(flow_task=node, status__in=OPEN),
-            user,
-            codename,
-            field="process__quoteprocess__quote__account",
-        )
+        arm = Task.objects.filter(flow_task=node, status__in=OPEN)
+        if not has_all_accounts(user, codename):
+            # Processes of quotes on the user's accounts: task → quote process → quote, by keys
+            # (no join through viewflow's base process table).
+            processes = scoped_to_accounts(
+                QuoteProcess.objects.all(), user, codename, field="quote__account"
+            )
+            arm = arm.filter(process_id__in=processes.order_by().values("process_ptr_id"))
         if per_arm:
             if where is not None:
                 arm = arm.filter(where)
