@@ -2,6 +2,7 @@ from django.contrib.auth.models import AbstractUser, UserManager
 from django.db import models
 from django.db.models.functions import Lower
 from django.utils.crypto import salted_hmac
+from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 
 from .currencies import CURRENCY_CHOICES
 from .validators import (
@@ -163,3 +164,28 @@ class Membership(models.Model):
 
     def __str__(self):
         return f"{self.user.username} — {self.get_role_display()} of {self.account.number}"
+
+
+# --- per-account object permissions in direct foreign-key tables ------------------------------
+# guardian finds these by itself (assign_perm, has_perm, ObjectPermissionChecker) because they
+# point at Account with a real foreign key: scoped queries join on integer keys PostgreSQL can
+# index, instead of casting every account id to text against the generic tables' object_pk.
+# Only ``contacts.permissions`` writes them.
+
+
+class AccountUserObjectPermission(UserObjectPermissionBase):
+    content_object = models.ForeignKey(Account, on_delete=models.CASCADE)
+
+    class Meta(UserObjectPermissionBase.Meta):
+        pass
+
+
+class AccountGroupObjectPermission(GroupObjectPermissionBase):
+    content_object = models.ForeignKey(Account, on_delete=models.CASCADE)
+
+    class Meta(GroupObjectPermissionBase.Meta):
+        indexes = [
+            models.Index(
+                fields=["content_object", "permission", "group"], name="acct_groupperm_by_account"
+            )
+        ]

@@ -1,7 +1,8 @@
 """Reads, always scoped to the user who asks. An object of another account and an object that
 does not exist raise the same ``Http404``."""
 
-from django.db.models import Count, Prefetch, Q
+from django.db.models import Count, IntegerField, OuterRef, Prefetch, Q, Subquery
+from django.db.models.functions import Coalesce
 from django.http import Http404
 
 from . import permissions
@@ -15,12 +16,15 @@ def account_get_for_user(*, user, number: str, codename: str = "view_account") -
     return account
 
 
+ACCOUNT_LIST_ORDER = ["name", "id"]
+
+
 def customer_accounts_for_user(*, user):
-    """The accounts the user is a customer of (billing contact or member)."""
+    """The accounts the user is a customer of (billing contact or member), by name."""
     return Account.objects.filter(
         memberships__user=user,
         memberships__role__in=[MembershipRole.BILLING_CONTACT, MembershipRole.MEMBER],
-    ).order_by("name")
+    ).order_by(*ACCOUNT_LIST_ORDER)
 
 
 def account_people(*, account: Account) -> dict[str, list[Membership]]:
@@ -55,24 +59,32 @@ def primary_billing_contact(*, account: Account) -> Membership | None:
 
 
 def staff_account_list(*, user):
-    """Accounts a vendor staff member may see, with what the staff home shows, in constant
-    queries: contact counts are annotated and the primary contact and representatives are
-    prefetched."""
-    return (
-        permissions.accounts_with_permission(user, "view_account")
-        .annotate(
-            billing_contact_count=Count(
-                "memberships", filter=Q(memberships__role=MembershipRole.BILLING_CONTACT)
-            )
+    """Accounts a vendor staff member may see, by name (``ACCOUNT_LIST_ORDER``), as bare rows:
+    page it with ``keyset_page(..., rows=staff_account_rows)``."""
+    return permissions.scoped_to_accounts(
+        Account.objects.all(), user, "view_account", field="pk"
+    ).order_by(*ACCOUNT_LIST_ORDER)
+
+
+def staff_account_rows(accounts):
+    """What the staff home shows of each account, in constant queries: the billing-contact
+    count as a correlated count (for the page's rows only) and the primary contact and
+    representatives prefetched."""
+    contact_count = (
+        Membership.objects.filter(account=OuterRef("pk"), role=MembershipRole.BILLING_CONTACT)
+        .order_by()
+        .values("account")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    return accounts.annotate(
+        billing_contact_count=Coalesce(Subquery(contact_count, output_field=IntegerField()), 0)
+    ).prefetch_related(
+        Prefetch(
+            "memberships",
+            queryset=Membership.objects.filter(
+                Q(is_primary=True) | Q(role=MembershipRole.REPRESENTATIVE)
+            ).select_related("user"),
+            to_attr="key_people",
         )
-        .prefetch_related(
-            Prefetch(
-                "memberships",
-                queryset=Membership.objects.filter(
-                    Q(is_primary=True) | Q(role=MembershipRole.REPRESENTATIVE)
-                ).select_related("user"),
-                to_attr="key_people",
-            )
-        )
-        .order_by("name")
     )

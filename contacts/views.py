@@ -14,6 +14,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from audit.models import AuditAction
 from audit.services import audit_record
+from corp_billing.paging import keyset_page
 
 from . import permissions, selectors, services
 from .backends import BILLING_CENTER, CORPORATE_PORTAL
@@ -121,10 +122,14 @@ def home(request):
     user = request.user
     if user.is_vendor_staff:
         return redirect("contacts:staff_home")
-    accounts = list(selectors.customer_accounts_for_user(user=user))
-    if len(accounts) == 1:
-        return redirect("contacts:account_home", number=accounts[0].number)
-    return render(request, "contacts/account_list.html", {"accounts": accounts})
+    page = keyset_page(
+        selectors.customer_accounts_for_user(user=user),
+        ordering=selectors.ACCOUNT_LIST_ORDER,
+        request=request,
+    )
+    if len(page) == 1 and not page.has_other_pages:
+        return redirect("contacts:account_home", number=page.rows[0].number)
+    return render(request, "contacts/account_list.html", {"accounts": page, "page": page})
 
 
 @login_required
@@ -188,5 +193,10 @@ def email_billing_admin(request, number: str):
 def staff_home(request):
     if not request.user.is_vendor_staff:
         raise Http404("No such page")
-    accounts = selectors.staff_account_list(user=request.user)
-    return render(request, "contacts/staff_home.html", {"accounts": accounts})
+    page = keyset_page(
+        selectors.staff_account_list(user=request.user),
+        ordering=selectors.ACCOUNT_LIST_ORDER,
+        request=request,
+        rows=selectors.staff_account_rows,
+    )
+    return render(request, "contacts/staff_home.html", {"accounts": page, "page": page})

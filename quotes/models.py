@@ -132,6 +132,11 @@ class Quote(models.Model):
 
     class Meta:
         ordering = ["-created_at", "-id"]
+        # The quote list's order (newest first), for everybody and within accounts.
+        indexes = [
+            models.Index(fields=["-created_at", "-id"], name="quote_list_order"),
+            models.Index(fields=["account", "-created_at", "-id"], name="quote_list_by_account"),
+        ]
 
     def __str__(self):
         return self.number

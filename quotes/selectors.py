@@ -7,7 +7,7 @@ from django.db.models import Exists, OuterRef, Prefetch
 from django.http import Http404
 
 from audit.models import AuditAction, AuditEvent
-from contacts.permissions import accounts_with_permission
+from contacts.permissions import scoped_to_accounts
 
 from .models import ApprovalRule, Quote, QuoteRevision
 from .money import round_money
@@ -34,20 +34,23 @@ def quotes_visible_to(user):
         return Quote.objects.none()
     if _is_customer(user):
         was_sent = QuoteRevision.objects.filter(quote=OuterRef("pk"), sent_at__isnull=False)
-        return Quote.objects.filter(
-            Exists(was_sent), account__in=accounts_with_permission(user, "approve_quote")
-        )
-    return Quote.objects.filter(account__in=accounts_with_permission(user, "view_billing"))
+        return scoped_to_accounts(Quote.objects.filter(Exists(was_sent)), user, "approve_quote")
+    return scoped_to_accounts(Quote.objects.all(), user, "view_billing")
+
+
+QUOTE_LIST_ORDER = ["-created_at", "-id"]
 
 
 def quote_list(*, user):
-    """The quotes ``user`` may see, newest first, each with ``shown``: the revision they see
-    first (the current one; for a customer the latest one sent to them, never a draft)."""
-    quotes = (
-        quotes_visible_to(user)
-        .select_related("account", "created_by")
-        .order_by("-created_at", "-id")
-    )
+    """The quotes ``user`` may see, newest first (``QUOTE_LIST_ORDER``, served by an index), as
+    bare rows: page it with ``corp_billing.paging.keyset_page(..., rows=quote_list_rows)``."""
+    return quotes_visible_to(user).order_by(*QUOTE_LIST_ORDER)
+
+
+def quote_list_rows(quotes, *, user):
+    """What each row of the quote list shows; ``shown_revision`` gives each row's revision:
+    the current one, for a customer the latest one sent to them, never a draft."""
+    quotes = quotes.select_related("account")
     if _is_customer(user):
         return quotes.prefetch_related(
             Prefetch(
@@ -94,14 +97,25 @@ def revision_get_for_user(*, user, quote: Quote, number: int) -> QuoteRevision:
     return revision
 
 
-def revision_shown(*, user, quote: Quote) -> QuoteRevision:
-    """The revision a person sees first: the current one, or for a customer the latest sent."""
-    revisions = list(revisions_visible(user=user, quote=quote))
+def revision_shown(*, user, quote: Quote, revisions: list[QuoteRevision] | None = None):
+    """The revision a person sees first: the current one, or for a customer the latest sent.
+    Pass the already loaded ``revisions_visible`` list to pick from it without a query."""
+    if revisions is None:
+        revisions = list(revisions_visible(user=user, quote=quote))
     if not revisions:
         raise Http404("No such quote")
     shown = revisions[-1]
     shown.quote = quote
     return shown
+
+
+def revision_pick(*, quote: Quote, revisions: list[QuoteRevision], number: int) -> QuoteRevision:
+    """Revision ``number`` out of the loaded ``revisions_visible`` list, else the same 404."""
+    revision = next((r for r in revisions if r.number == number), None)
+    if revision is None:
+        raise Http404("No such revision")
+    revision.quote = quote
+    return revision
 
 
 def revision_with_lines(revision: QuoteRevision) -> QuoteRevision:
@@ -118,7 +132,10 @@ def quote_history(*, user, quote: Quote):
     events = AuditEvent.objects.filter(object_type="quotes.quote", object_id=str(quote.pk))
     if _is_customer(user):
         events = events.filter(action__in=CUSTOMER_EVENTS)
-    return events.select_related("actor").order_by("occurred_at", "id")
+    return events.select_related("actor").order_by(*HISTORY_ORDER)
+
+
+HISTORY_ORDER = ["occurred_at", "id"]
 
 
 # --- approval ----------------------------------------------------------------------------------

@@ -1,12 +1,14 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
+from django.db.models import prefetch_related_objects
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
 from contacts.permissions import account_permissions
 from contacts.selectors import account_get_for_user
+from corp_billing.paging import keyset_page
 
 from . import policy, selectors, services
 from .diff import revision_diff
@@ -26,9 +28,14 @@ from .policy import Action
 
 @login_required
 def quote_list(request):
-    quotes = selectors.quote_list(user=request.user)
-    rows = [(quote, selectors.shown_revision(user=request.user, quote=quote)) for quote in quotes]
-    return render(request, "quotes/quote_list.html", {"rows": rows})
+    page = keyset_page(
+        selectors.quote_list(user=request.user),
+        ordering=selectors.QUOTE_LIST_ORDER,
+        request=request,
+        rows=lambda quotes: selectors.quote_list_rows(quotes, user=request.user),
+    )
+    rows = [(quote, selectors.shown_revision(user=request.user, quote=quote)) for quote in page]
+    return render(request, "quotes/quote_list.html", {"rows": rows, "page": page})
 
 
 @login_required
@@ -57,16 +64,19 @@ def quote_create(request, number: str):
     return render(request, "quotes/quote_create.html", {"account": account, "form": form})
 
 
-def _revision_page(request, quote, revision):
-    revision = selectors.revision_with_lines(revision)
+def _revision_page(request, quote, revision, revisions):
+    """``revisions`` is the person's ``revisions_visible`` list, loaded once by the caller; the
+    shown revision and the one before it get their lines in one more query."""
+    previous = next((r for r in reversed(revisions) if r.number < revision.number), None)
+    for r in (revision, previous):
+        if r is not None:
+            r.quote = quote
+    prefetch_related_objects([r for r in (revision, previous) if r is not None], "lines")
     perms = account_permissions(request.user, quote.account)
     allowed = policy.allowed_actions(request.user, revision, perms=perms)
     is_staff = request.user.is_vendor_staff
-    revisions = list(selectors.revisions_visible(user=request.user, quote=quote))
-    previous = next((r for r in reversed(revisions) if r.number < revision.number), None)
     diff = None
     if previous is not None:
-        previous = selectors.revision_with_lines(previous)
         diff = revision_diff(previous, revision, previous.lines.all(), revision.lines.all())
     context = {
         "quote": quote,
@@ -81,7 +91,12 @@ def _revision_page(request, quote, revision):
         "approval_valid": selectors.revision_has_valid_approval(revision) if is_staff else False,
         # One flag per action of the status table, for the template's buttons.
         "actions": {action.value: action in allowed for action in Action},
-        "history": selectors.quote_history(user=request.user, quote=quote),
+        "history": keyset_page(
+            selectors.quote_history(user=request.user, quote=quote),
+            ordering=selectors.HISTORY_ORDER,
+            request=request,
+            param="history",
+        ),
         "expires_at": policy.expires_at(revision),
         "has_expired": policy.has_expired(revision),
         "revise_note": policy.transition_note(revision, Action.REVISE),
@@ -96,15 +111,17 @@ def _revision_page(request, quote, revision):
 @login_required
 def quote_detail(request, number: str):
     quote = selectors.quote_get_for_user(user=request.user, number=number)
-    revision = selectors.revision_shown(user=request.user, quote=quote)
-    return _revision_page(request, quote, revision)
+    revisions = list(selectors.revisions_visible(user=request.user, quote=quote))
+    revision = selectors.revision_shown(user=request.user, quote=quote, revisions=revisions)
+    return _revision_page(request, quote, revision, revisions)
 
 
 @login_required
 def revision_detail(request, number: str, rev: int):
     quote = selectors.quote_get_for_user(user=request.user, number=number)
-    revision = selectors.revision_get_for_user(user=request.user, quote=quote, number=rev)
-    return _revision_page(request, quote, revision)
+    revisions = list(selectors.revisions_visible(user=request.user, quote=quote))
+    revision = selectors.revision_pick(quote=quote, revisions=revisions, number=rev)
+    return _revision_page(request, quote, revision, revisions)
 
 
 @login_required

@@ -1,9 +1,11 @@
-from django.db.models import Q
+from django.db import connection
 from viewflow.workflow.models import Task
 
-from contacts.permissions import accounts_with_permission
+from contacts.permissions import has_all_accounts, scoped_to_accounts
+from corp_billing.paging import PAGE_SIZE, Page, cursor_filter, directed, keyset_page
 
 from .flows import QuoteFlow
+from .models import QuoteProcess
 from .tasks import OPEN
 
 # Each human task, the right it needs on the quote's account, and what the inbox calls it.
@@ -15,26 +17,58 @@ TASKS = (
 LABELS = {node: label for node, _, label in TASKS}
 
 
-def inbox(*, user) -> list[Task]:
-    """Exactly the open tasks ``user`` may act on, in one query whatever their number or the
-    user's grants (each right becomes a sub-select of accounts)."""
+INBOX_ORDER = ["created", "id"]
+
+
+def inbox_tasks(*, user, request=None):
+    """Exactly the open tasks ``user`` may act on, oldest first, as one query: the ids are a
+    UNION of one semi-join per human task (its node, open, on an account where the user holds
+    that task's right, by integer keys), so no sub-select is OR-ed with another and each arm
+    reads the open-task index in waiting order. Where the database allows it (PostgreSQL),
+    each arm is cut to one page at ``request``'s cursor, so only a page's worth of rows per
+    arm is ever joined and sorted, however many tasks wait. Page it with ``inbox``."""
     if not user.is_authenticated:
-        return []
-    condition = Q()
+        return Task.objects.none()
+    where, backwards = cursor_filter(request, INBOX_ORDER)
+    per_arm = connection.features.supports_slicing_ordering_in_compound
+    arms = []
     for node, codename, _ in TASKS:
-        condition |= Q(
-            flow_task=node,
-            process__quoteprocess__quote__account__in=accounts_with_permission(user, codename),
-        )
-    tasks = list(
-        Task.objects.filter(condition, status__in=OPEN)
-        .select_related(
-            "process__quoteprocess__quote__account",
-            "process__quoteprocess__quote__current_revision",
-        )
-        .order_by("created", "id")
+        arm = Task.objects.filter(flow_task=node, status__in=OPEN)
+        if not has_all_accounts(user, codename):
+            # Processes of quotes on the user's accounts: task → quote process → quote, by keys
+            # (no join through viewflow's base process table).
+            processes = scoped_to_accounts(
+                QuoteProcess.objects.all(), user, codename, field="quote__account"
+            )
+            arm = arm.filter(process_id__in=processes.order_by().values("process_ptr_id"))
+        if per_arm:
+            if where is not None:
+                arm = arm.filter(where)
+            arm = arm.order_by(*directed(INBOX_ORDER, backwards)).values("pk")[: PAGE_SIZE + 1]
+        else:
+            arm = arm.order_by().values("pk")
+        arms.append(arm)
+    ids = arms[0].union(*arms[1:])
+    return Task.objects.filter(pk__in=ids).order_by(*INBOX_ORDER)
+
+
+def _inbox_rows(tasks):
+    return tasks.select_related(
+        "process__quoteprocess__quote__account",
+        "process__quoteprocess__quote__current_revision",
     )
-    for task in tasks:
+
+
+def inbox(*, user, request=None) -> Page:
+    """One page (``corp_billing.paging``) of ``inbox_tasks``; each task carries ``quote`` and
+    ``label``."""
+    page = keyset_page(
+        inbox_tasks(user=user, request=request),
+        ordering=INBOX_ORDER,
+        request=request,
+        rows=_inbox_rows,
+    )
+    for task in page.rows:
         task.quote = task.process.quoteprocess.quote
         task.label = LABELS[task.flow_task]
-    return tasks
+    return page

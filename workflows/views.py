@@ -55,7 +55,8 @@ def _invalid(
 
 @login_required
 def inbox(request: AuthenticatedRequest) -> HttpResponse:
-    return render(request, "workflows/inbox.html", {"tasks": selectors.inbox(user=request.user)})
+    page = selectors.inbox(user=request.user, request=request)
+    return render(request, "workflows/inbox.html", {"tasks": page, "page": page})
 
 
 @login_required

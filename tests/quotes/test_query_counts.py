@@ -16,6 +16,7 @@ from django.urls import reverse
 from django.utils import timezone
 from viewflow.workflow.models import Process, Task
 
+from corp_billing.paging import PAGE_SIZE
 from quotes import services as quote_services
 from quotes.models import Quote, QuoteRevision, RevisionStatus
 from quotes.policy import Action
@@ -95,23 +96,70 @@ def bulk_sent_quotes(account, rep, count: int, start: int) -> None:
     Quote.objects.bulk_update(quotes, ["current_revision"], batch_size=500)
 
 
+def quote_numbers(response) -> list[str]:
+    return re.findall(r'<a href="/quotes/([^"/]+)/"', response.content.decode())
+
+
+def walk_pages(client, url, numbers) -> tuple[list[str], list[list[str]]]:
+    """Every page of a paged list from ``url`` on, following "Next": the row keys of all pages
+    in order and each page's queries."""
+    keys, queries = [], []
+    while url:
+        response, sql = measure(client, url)
+        page = response.context["page"]
+        assert len(page.rows) <= PAGE_SIZE
+        keys.extend(numbers(response))
+        queries.append(sql)
+        url = page.next_url and response.request["PATH_INFO"] + page.next_url
+    return keys, queries
+
+
 @pytest.mark.parametrize("role", ["rep_a", "contact_a"])
-def test_quote_list_queries_do_not_grow_with_quotes(world, login, role):
+def test_quote_list_is_paged_with_constant_queries(world, login, role):
     # given 10 sent quotes of account A, and the list page warmed up
     client = login(world.user(role))
     url = reverse("quotes:list")
     bulk_sent_quotes(world.a, world.rep_a, SMALL, start=0)
     client.get(url)
 
-    # when the list is shown with 10 and then with 1,000 quotes
+    # when the list is shown with 10 and then with 1,000 quotes, page by page
     response, small = measure(client, url)
-    assert count_rows(response.content.decode(), "/quotes/") == SMALL
+    assert len(quote_numbers(response)) == SMALL
+    assert response.context["page"].next_url is None
     bulk_sent_quotes(world.a, world.rep_a, LARGE - SMALL, start=SMALL)
-    response, large = measure(client, url)
+    numbers, pages = walk_pages(client, url, quote_numbers)
 
-    # then every quote is listed, with the same number of queries
-    assert count_rows(response.content.decode(), "/quotes/") == LARGE
-    assert_constant(small, large)
+    # then each page holds 50 quotes, newest first, every quote once over 20 pages
+    assert len(pages) == LARGE // PAGE_SIZE
+    assert numbers == [f"Q-BULK-{i:06d}" for i in reversed(range(LARGE))]
+    # with the same number of queries on every page, whatever the rows or the depth
+    for sql in pages:
+        assert_constant(small, sql)
+
+
+def test_quote_list_pages_back(world, login):
+    # given 120 quotes and the second page of the list
+    client = login(world.rep_a)
+    url = reverse("quotes:list")
+    bulk_sent_quotes(world.a, world.rep_a, 120, start=0)
+    first = client.get(url)
+    second = client.get(url + first.context["page"].next_url)
+    # when "Previous" is followed
+    back = client.get(url + second.context["page"].previous_url)
+    # then it is the first page again, with no way further back
+    assert quote_numbers(back) == quote_numbers(first)
+    assert len(quote_numbers(second)) == PAGE_SIZE
+    assert back.context["page"].previous_url is None
+    assert 'rel="next"' in back.content.decode()
+
+
+def test_a_forged_cursor_is_the_first_page(world, login):
+    client = login(world.rep_a)
+    bulk_sent_quotes(world.a, world.rep_a, 3, start=0)
+    for cursor in ("a!!!", "aeyJ4IjoxfQ", "b" + "A" * 40, "zzz"):
+        response = client.get(reverse("quotes:list"), {"page": cursor})
+        assert response.status_code == 200
+        assert len(quote_numbers(response)) == 3
 
 
 # --- the quote page --------------------------------------------------------------------------
@@ -262,17 +310,68 @@ def test_inbox_queries_do_not_grow_with_tasks(world, login, waiting, role, kind)
     url = reverse("workflows:inbox")
     client.get(url)
 
-    # when the inbox is shown with 10 and then 1,000 of them waiting for the user
+    # when the inbox is shown with 10 and then 1,000 of them waiting for the user, page by page
     response, small = measure(client, url)
     assert len(response.context["tasks"]) == SMALL
     copy_quotes_with_tasks(waiting[kind][:1], LARGE - SMALL)
-    response, large = measure(client, url)
+    response, first = measure(client, url)
+    tasks = list(response.context["tasks"])
+    keys, pages = walk_pages(client, url, lambda r: [task.pk for task in r.context["tasks"]])
 
-    # then all of them are listed, with the same number of queries
-    tasks = response.context["tasks"]
-    assert len(tasks) == LARGE
+    # then each page holds 50 tasks, oldest first, all 1,000 of them once over 20 pages
+    assert len(tasks) == PAGE_SIZE
     assert {task.flow_task.name for task in tasks} == {
         ("deal_desk_review", "customer_decision", "revise")[kind]
     }
-    assert count_rows(response.content.decode(), "/quotes/") == LARGE
-    assert_constant(small, large)
+    assert count_rows(response.content.decode(), "/quotes/") == PAGE_SIZE
+    assert len(pages) == LARGE // PAGE_SIZE
+    assert len(keys) == len(set(keys)) == LARGE
+    # with the same number of queries on every page
+    assert_constant(small, first)
+    for sql in pages:
+        assert_constant(small, sql)
+
+
+# --- the quote page's history ----------------------------------------------------------------
+
+
+def test_quote_history_is_paged_with_constant_queries(world, login):
+    from audit.models import AuditAction, AuditEvent
+
+    # given a sent quote with 120 more reminder events in its history
+    quote = sent_quote(world.a, world.rep_a)
+    AuditEvent.objects.bulk_create(
+        [
+            AuditEvent(
+                action=AuditAction.QUOTE_REMINDER_SENT,
+                account=world.a,
+                object_type="quotes.quote",
+                object_id=str(quote.pk),
+                message=f"reminder {i}",
+            )
+            for i in range(120)
+        ]
+    )
+    client = login(world.contact_a)
+    url = reverse("quotes:detail", args=[quote.number])
+    client.get(url)
+
+    # when the history is paged through
+    seen, pages, next_url = [], [], url
+    while next_url:
+        response, sql = measure(client, next_url)
+        history = response.context["history"]
+        assert len(history.rows) <= PAGE_SIZE
+        seen.extend(event.pk for event in history.rows)
+        pages.append(sql)
+        next_url = history.next_url and url + history.next_url
+
+    # then every event is shown once, oldest first, 50 a page, in the same queries a page
+    from quotes.selectors import CUSTOMER_EVENTS
+
+    events = AuditEvent.objects.filter(object_type="quotes.quote", object_id=str(quote.pk))
+    visible = events.filter(action__in=CUSTOMER_EVENTS).order_by("occurred_at", "id")
+    assert seen == list(visible.values_list("pk", flat=True))
+    assert len(seen) >= 121
+    assert len(pages) == 3
+    assert len({len(sql) for sql in pages}) == 1
