@@ -1,15 +1,15 @@
 """Reads, always scoped to the user who asks. An object of another account and an object that
 does not exist raise the same ``Http404``."""
 
-from django.db.models import Count, IntegerField, OuterRef, Prefetch, Q, Subquery
+from django.db.models import Count, IntegerField, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 from django.http import Http404
 
 from . import permissions
-from .models import Account, Membership, MembershipRole
+from .models import Account, Membership, MembershipRole, User
 
 
-def account_get_for_user(*, user, number: str, codename: str = "view_account") -> Account:
+def account_get_for_user(*, user: User, number: str, codename: str = "view_account") -> Account:
     account = permissions.accounts_with_permission(user, codename).filter(number=number).first()
     if account is None:
         raise Http404("No such account")
@@ -19,7 +19,7 @@ def account_get_for_user(*, user, number: str, codename: str = "view_account") -
 ACCOUNT_LIST_ORDER = ["name", "id"]
 
 
-def customer_accounts_for_user(*, user):
+def customer_accounts_for_user(*, user: User) -> QuerySet[Account]:
     """The accounts the user is a customer of (billing contact or member), by name."""
     return Account.objects.filter(
         memberships__user=user,
@@ -58,7 +58,7 @@ def primary_billing_contact(*, account: Account) -> Membership | None:
     )
 
 
-def staff_account_list(*, user):
+def staff_account_list(*, user: User) -> QuerySet[Account]:
     """Accounts a vendor staff member may see, by name (``ACCOUNT_LIST_ORDER``), as bare rows:
     page it with ``keyset_page(..., rows=staff_account_rows)``."""
     return permissions.scoped_to_accounts(
@@ -66,7 +66,7 @@ def staff_account_list(*, user):
     ).order_by(*ACCOUNT_LIST_ORDER)
 
 
-def staff_account_rows(accounts):
+def staff_account_rows(accounts: QuerySet[Account]) -> QuerySet[Account]:
     """What the staff home shows of each account, in constant queries: the billing-contact
     count as a correlated count (for the page's rows only) and the primary contact and
     representatives prefetched."""

@@ -178,15 +178,15 @@ def keyset_page(
         chosen = queryset.filter(pk__in=keys)
     else:
         chosen = rows(queryset.model._default_manager.filter(pk__in=keys))
-    rows = list(chosen.order_by(*order))
-    more = len(rows) > size
-    rows = rows[:size]
+    found = list(chosen.order_by(*order))
+    more = len(found) > size
+    found = found[:size]
     if backwards:
-        rows.reverse()
-    page = Page(rows=rows, param=param, query=query)
-    if rows:
-        first = _encode([_value(rows[0], n) for n in ordering])
-        last = _encode([_value(rows[-1], n) for n in ordering])
+        found.reverse()
+    page = Page(rows=found, param=param, query=query)
+    if found:
+        first = _encode([_value(found[0], n) for n in ordering])
+        last = _encode([_value(found[-1], n) for n in ordering])
         if backwards:
             page.next_cursor = last
             page.previous_cursor = first if more else None

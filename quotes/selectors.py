@@ -2,11 +2,13 @@
 404. Customers never see drafts: only revisions that were sent to them."""
 
 from decimal import Decimal
+from typing import Any
 
-from django.db.models import Exists, OuterRef, Prefetch
+from django.db.models import Exists, OuterRef, Prefetch, QuerySet
 from django.http import Http404
 
 from audit.models import AuditAction, AuditEvent
+from contacts.models import User
 from contacts.permissions import scoped_to_accounts
 
 from .models import ApprovalRule, Quote, QuoteRevision
@@ -25,11 +27,11 @@ CUSTOMER_EVENTS = (
 )
 
 
-def _is_customer(user) -> bool:
+def _is_customer(user: Any) -> bool:
     return not user.is_vendor_staff
 
 
-def quotes_visible_to(user):
+def quotes_visible_to(user: Any) -> QuerySet[Quote]:
     if not user.is_authenticated:
         return Quote.objects.none()
     if _is_customer(user):
@@ -41,13 +43,13 @@ def quotes_visible_to(user):
 QUOTE_LIST_ORDER = ["-created_at", "-id"]
 
 
-def quote_list(*, user):
+def quote_list(*, user: User) -> QuerySet[Quote]:
     """The quotes ``user`` may see, newest first (``QUOTE_LIST_ORDER``, served by an index), as
     bare rows: page it with ``corp_billing.paging.keyset_page(..., rows=quote_list_rows)``."""
     return quotes_visible_to(user).order_by(*QUOTE_LIST_ORDER)
 
 
-def quote_list_rows(quotes, *, user):
+def quote_list_rows(quotes: QuerySet[Quote], *, user: User) -> QuerySet[Quote]:
     """What each row of the quote list shows; ``shown_revision`` gives each row's revision:
     the current one, for a customer the latest one sent to them, never a draft."""
     quotes = quotes.select_related("account")
@@ -62,7 +64,7 @@ def quote_list_rows(quotes, *, user):
     return quotes.select_related("current_revision")
 
 
-def shown_revision(*, user, quote: Quote) -> QuoteRevision:
+def shown_revision(*, user: User, quote: Quote) -> QuoteRevision:
     """For a quote of ``quote_list``: the revision its row shows."""
     if _is_customer(user):
         sent: list[QuoteRevision] = getattr(quote, "sent_revisions")  # noqa: B009  (prefetched)
@@ -71,7 +73,7 @@ def shown_revision(*, user, quote: Quote) -> QuoteRevision:
     return quote.current_revision
 
 
-def quote_get_for_user(*, user, number: str) -> Quote:
+def quote_get_for_user(*, user: User, number: str) -> Quote:
     quote = (
         quotes_visible_to(user).select_related("account", "created_by").filter(number=number)
     ).first()
@@ -80,7 +82,7 @@ def quote_get_for_user(*, user, number: str) -> Quote:
     return quote
 
 
-def revisions_visible(*, user, quote: Quote):
+def revisions_visible(*, user: User, quote: Quote) -> QuerySet[QuoteRevision]:
     revisions = QuoteRevision.objects.filter(quote=quote).select_related(
         "created_by", "approved_by", "sent_by", "decided_by", "acceptance__accepted_by"
     )
@@ -89,7 +91,7 @@ def revisions_visible(*, user, quote: Quote):
     return revisions.order_by("number")
 
 
-def revision_get_for_user(*, user, quote: Quote, number: int) -> QuoteRevision:
+def revision_get_for_user(*, user: User, quote: Quote, number: int) -> QuoteRevision:
     revision = revisions_visible(user=user, quote=quote).filter(number=number).first()
     if revision is None:
         raise Http404("No such revision")
@@ -97,7 +99,9 @@ def revision_get_for_user(*, user, quote: Quote, number: int) -> QuoteRevision:
     return revision
 
 
-def revision_shown(*, user, quote: Quote, revisions: list[QuoteRevision] | None = None):
+def revision_shown(
+    *, user: User, quote: Quote, revisions: list[QuoteRevision] | None = None
+) -> QuoteRevision:
     """The revision a person sees first: the current one, or for a customer the latest sent.
     Pass the already loaded ``revisions_visible`` list to pick from it without a query."""
     if revisions is None:
@@ -126,7 +130,7 @@ def revision_with_lines(revision: QuoteRevision) -> QuoteRevision:
     )
 
 
-def quote_history(*, user, quote: Quote):
+def quote_history(*, user: User, quote: Quote) -> QuerySet[AuditEvent]:
     """The quote's audit trail as ``user`` may read it: customers see what happened between
     them and the vendor, not the vendor's internal approval steps."""
     events = AuditEvent.objects.filter(object_type="quotes.quote", object_id=str(quote.pk))

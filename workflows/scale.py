@@ -30,6 +30,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 from decimal import Decimal
+from typing import Any
 
 from django.contrib.auth.hashers import make_password
 from django.contrib.auth.models import Group, Permission
@@ -373,6 +374,7 @@ def build_quote(account: Account, rep: User, *, lines: int, discount="0", title=
     quote = quote_services.quote_create(
         account=account, actor=rep, title=title, idempotency_key=uuid.uuid4()
     )
+    assert quote.current_revision is not None  # quote_create makes revision 1
     quote_services.revision_update(
         revision=quote.current_revision,
         actor=rep,
@@ -537,7 +539,9 @@ def _set_current_revisions(quotes: list[Quote]) -> None:
             )
 
 
-def copy_batch(jobs: list[tuple[Template, Account, dict[int, int]]], logins: dict[int, str]):
+def copy_batch(
+    jobs: list[tuple[Template, Account, dict[Any, Any]]], logins: dict[Any, str]
+) -> list[Quote]:
     """Copies each template onto its account; ``dict`` maps template user ids to the account's."""
     numbers = _next_numbers(len(jobs))
     now = timezone.now()
@@ -576,7 +580,7 @@ def copy_batch(jobs: list[tuple[Template, Account, dict[int, int]]], logins: dic
         }
         for rev in revisions:
             rev.pk = rev.id = found[(rev.quote_id, rev.number)]
-    new_revision = {}
+    new_revision: dict[tuple[int, int | None], int] = {}
     for rev, (quote, template_rev) in zip(revisions, revision_keys, strict=True):
         new_revision[(quote.pk, template_rev.pk)] = rev.pk
     for (t, _account, _users), quote in zip(jobs, quotes, strict=True):

@@ -1,6 +1,9 @@
 from django.db import connection
+from django.db.models import QuerySet
+from django.http import HttpRequest
 from viewflow.workflow.models import Task
 
+from contacts.models import User
 from contacts.permissions import has_all_accounts, scoped_to_accounts
 from corp_billing.paging import PAGE_SIZE, Page, cursor_filter, directed, keyset_page
 
@@ -20,7 +23,7 @@ LABELS = {node: label for node, _, label in TASKS}
 INBOX_ORDER = ["created", "id"]
 
 
-def inbox_tasks(*, user, request=None):
+def inbox_tasks(*, user: User, request: HttpRequest | None = None) -> QuerySet[Task]:
     """Exactly the open tasks ``user`` may act on, oldest first, as one query: the ids are a
     UNION of one semi-join per human task (its node, open, on an account where the user holds
     that task's right, by integer keys), so no sub-select is OR-ed with another and each arm
@@ -52,14 +55,14 @@ def inbox_tasks(*, user, request=None):
     return Task.objects.filter(pk__in=ids).order_by(*INBOX_ORDER)
 
 
-def _inbox_rows(tasks):
+def _inbox_rows(tasks: QuerySet[Task]) -> QuerySet[Task]:
     return tasks.select_related(
         "process__quoteprocess__quote__account",
         "process__quoteprocess__quote__current_revision",
     )
 
 
-def inbox(*, user, request=None) -> Page:
+def inbox(*, user: User, request: HttpRequest | None = None) -> Page:
     """One page (``corp_billing.paging``) of ``inbox_tasks``; each task carries ``quote`` and
     ``label``."""
     page = keyset_page(
