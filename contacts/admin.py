@@ -70,8 +70,25 @@ class MembershipAdminForm(forms.ModelForm):
         model = Membership
         fields = ("account", "user", "role", "is_primary")
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # The admin's autocomplete widget looks the posted keys up to redraw the form, and a key
+        # that is not a number (a NUL byte, say) raises there instead of becoming a form error:
+        # such a key is dropped before the form is drawn, and reported as the choice it is not.
+        self.not_keys: list[str] = []
+        if self.is_bound:
+            data = self.data.copy()
+            for name in ("account", "user"):
+                if name in data and not str(data[name]).isdigit():
+                    data[name] = ""
+                    self.not_keys.append(name)
+            self.data = data
+
     def clean(self) -> dict[str, Any]:
         super().clean()
+        for name in self.not_keys:
+            self.errors.pop(name, None)
+            self.add_error(name, self.fields[name].error_messages["invalid_choice"])
         cleaned = self.cleaned_data
         if self.instance.pk is not None and "role" in cleaned:
             # Before the form touches the instance: it still holds the stored role.

@@ -12,7 +12,6 @@ from collections.abc import Callable
 from typing import TypeVar
 
 from django.core.exceptions import PermissionDenied
-from django.db import transaction
 from django.http import HttpRequest
 from viewflow.workflow.exceptions import FlowLockFailed
 from viewflow.workflow.models import Task
@@ -76,7 +75,9 @@ def run_task(
     representative withdrawing a quote ends the customer's decision task)."""
     flow_class = node.flow_class
     try:
-        with transaction.atomic(), flow_class.lock(process_pk):
+        # The lock is the transaction: viewflow's select_for_update lock opens it and must be the
+        # outermost one, since it retries a NOWAIT failure inside its own atomic block.
+        with flow_class.lock(process_pk):
             task = open_task(process_pk=process_pk, node=node)
             if task is None:
                 raise TaskConflict(taken_message(what))

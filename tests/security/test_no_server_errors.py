@@ -25,6 +25,7 @@ from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
 from contacts.models import StaffRole
+from quotes.policy import Action
 from tests import factories
 from tests import quote_builders as qb
 from workflows import services as flow_services
@@ -74,13 +75,11 @@ def site(world):
     pending = qb.pending_approval_quote(world.a, world.rep_a, title="Fuzz pending")
     sent = qb.sent_quote(world.a, world.rep_a, title="Fuzz sent")
     changes = qb.sent_quote(world.a, world.rep_a, title="Fuzz changes requested")
-    flow_services.quote_decide(
-        quote=changes, actor=world.contact_a, decision="request_changes", comment="More"
+    flow_services.quote_decline(
+        quote=changes, actor=world.contact_a, action=Action.REQUEST_CHANGES, comment="More"
     )
     accepted = qb.sent_quote(world.b, world.rep_b, title="Fuzz accepted")
-    flow_services.quote_decide(
-        quote=accepted, actor=world.contact_b, decision="accept", po_number="PO-1"
-    )
+    flow_services.quote_accept(quote=accepted, actor=world.contact_b, po_number="PO-1")
     other = qb.sent_quote(world.b, world.rep_b, title="Fuzz other account")
     uid, token = fuzz.reset_link(world.contact_a2)  # contact_a2 never signs in here
     people = {role: world.user(role) for role in ROLES if role not in ("anonymous", "admin")}
