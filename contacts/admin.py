@@ -9,6 +9,7 @@ from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.models import Group
 from django.core.exceptions import ValidationError
+from django.http import QueryDict
 
 from . import services
 from .forms import AdminLoginForm
@@ -77,7 +78,8 @@ class MembershipAdminForm(forms.ModelForm):
         # such a key is dropped before the form is drawn, and reported as the choice it is not.
         self.not_keys: list[str] = []
         if self.is_bound:
-            data = self.data.copy()
+            data = QueryDict(mutable=True)
+            data.update(self.data)
             for name in ("account", "user"):
                 if name in data and not str(data[name]).isdigit():
                     data[name] = ""
