@@ -167,10 +167,10 @@ class Membership(models.Model):
 
 
 # --- per-account object permissions in direct foreign-key tables ------------------------------
-# guardian finds these by itself (assign_perm, has_perm, ObjectPermissionChecker) because they
-# point at Account with a real foreign key: scoped queries join on integer keys PostgreSQL can
-# index, instead of casting every account id to text against the generic tables' object_pk.
-# Only ``contacts.permissions`` writes them.
+# guardian's public API uses these tables for Account by itself, because they point at Account
+# with a real foreign key: scoped queries join on integer keys PostgreSQL can index, instead of
+# casting every account id to text against the generic tables' object_pk. Grants are written by
+# ``contacts.permissions`` only (and once by the data migration that moved the old rows).
 
 
 class AccountUserObjectPermission(UserObjectPermissionBase):
