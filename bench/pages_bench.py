@@ -48,6 +48,8 @@ def admin(sql: str) -> None:
 def setup_django(db_name: str) -> None:
     os.environ["DATABASE_URL"] = f"{PG_URL.replace('postgresql://', 'postgres://')}/{db_name}"
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "corp_billing.settings")
+    # As served: DEBUG off (no query log, no template debug data on every node).
+    os.environ["DEBUG"] = "False"
     import django
     from django.conf import settings
 
@@ -129,7 +131,14 @@ def use_generic_permissions() -> None:
             found[key].add(code)
         return {int(k): frozenset(v) | wide for k, v in found.items()}
 
+    def account_ids_by_permission(user, codenames):
+        return {
+            c: list(account_ids_with_permission(user, c).values_list("pk", flat=True))
+            for c in codenames
+        }
+
     permissions.account_ids_with_permission = account_ids_with_permission
+    permissions.account_ids_by_permission = account_ids_by_permission
     permissions.permissions_by_account = permissions_by_account
 
 
@@ -176,6 +185,10 @@ def prepare(args, write):
         if quote.current_revision.status == "pending_approval":  # a big one crosses a rule
             flow_services.quote_approve(quote=quote, actor=people.deal_desk, comment="ok")
         quotes[lines] = quote.number
+    from django.db import connection
+
+    with connection.cursor() as cursor:  # the grants and quotes just added, as autovacuum would
+        cursor.execute("VACUUM ANALYZE")
     if args.permissions == "generic":
         write("copying the grants into guardian's generic tables and reading them from there")
         use_generic_permissions()

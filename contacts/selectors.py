@@ -3,7 +3,9 @@ does not exist raise the same ``Http404``."""
 
 from django.db.models import Count, IntegerField, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
-from django.http import Http404
+from django.http import Http404, HttpRequest
+
+from corp_billing.paging import Page, keyset_page
 
 from . import permissions
 from .models import Account, Membership, MembershipRole, User
@@ -17,6 +19,8 @@ def account_get_for_user(*, user: User, number: str, codename: str = "view_accou
 
 
 ACCOUNT_LIST_ORDER = ["name", "id"]
+# What ``User.display_name`` reads.
+NAME_FIELDS = ("first_name", "last_name", "username")
 
 
 def customer_accounts_for_user(*, user: User) -> QuerySet[Account]:
@@ -69,7 +73,7 @@ def staff_account_list(*, user: User) -> QuerySet[Account]:
 def staff_account_rows(accounts: QuerySet[Account]) -> QuerySet[Account]:
     """What the staff home shows of each account, in constant queries: the billing-contact
     count as a correlated count (for the page's rows only) and the primary contact and
-    representatives prefetched."""
+    representatives prefetched, with only the columns a row shows."""
     contact_count = (
         Membership.objects.filter(account=OuterRef("pk"), role=MembershipRole.BILLING_CONTACT)
         .order_by()
@@ -77,14 +81,35 @@ def staff_account_rows(accounts: QuerySet[Account]) -> QuerySet[Account]:
         .annotate(n=Count("pk"))
         .values("n")
     )
-    return accounts.annotate(
-        billing_contact_count=Coalesce(Subquery(contact_count, output_field=IntegerField()), 0)
-    ).prefetch_related(
-        Prefetch(
-            "memberships",
-            queryset=Membership.objects.filter(
-                Q(is_primary=True) | Q(role=MembershipRole.REPRESENTATIVE)
-            ).select_related("user"),
-            to_attr="key_people",
-        )
+    key_people = (
+        Membership.objects.filter(Q(is_primary=True) | Q(role=MembershipRole.REPRESENTATIVE))
+        .select_related("user")
+        .only("account_id", "role", "is_primary", *(f"user__{f}" for f in NAME_FIELDS))
+        .order_by("user__last_name", "user__first_name", "user__username")
     )
+    return (
+        accounts.only("number", "name", "kind", "currency")
+        .annotate(
+            billing_contact_count=Coalesce(Subquery(contact_count, output_field=IntegerField()), 0)
+        )
+        .prefetch_related(Prefetch("memberships", queryset=key_people, to_attr="key_people"))
+    )
+
+
+def staff_account_page(*, user: User, request: HttpRequest) -> Page:
+    """One page of ``staff_account_list``; each account carries ``primary`` (a ``User`` or
+    ``None``) and ``representatives`` (``User``s), sorted out once here, not per template
+    loop."""
+    page = keyset_page(
+        staff_account_list(user=user),
+        ordering=ACCOUNT_LIST_ORDER,
+        request=request,
+        rows=staff_account_rows,
+    )
+    for account in page.rows:
+        people = account.key_people
+        account.primary = next((m.user for m in people if m.is_primary), None)
+        account.representatives = [
+            m.user for m in people if m.role == MembershipRole.REPRESENTATIVE
+        ]
+    return page

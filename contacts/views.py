@@ -24,6 +24,7 @@ from .forms import (
     LoginForm,
     PasswordResetRequestForm,
 )
+from .tables import staff_account_table
 
 LOGIN_TEMPLATES = {
     CORPORATE_PORTAL: "contacts/login_corporate.html",
@@ -193,10 +194,6 @@ def email_billing_admin(request, number: str):
 def staff_home(request):
     if not request.user.is_vendor_staff:
         raise Http404("No such page")
-    page = keyset_page(
-        selectors.staff_account_list(user=request.user),
-        ordering=selectors.ACCOUNT_LIST_ORDER,
-        request=request,
-        rows=selectors.staff_account_rows,
-    )
-    return render(request, "contacts/staff_home.html", {"accounts": page, "page": page})
+    page = selectors.staff_account_page(user=request.user, request=request)
+    table = staff_account_table(page)
+    return render(request, "contacts/staff_home.html", {"table": table, "page": page})

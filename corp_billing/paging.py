@@ -116,6 +116,10 @@ class Page:
 
 
 def _value(row, name: str):
+    """The ordering value ``name`` of a row: a model instance (by attribute path) or a dict
+    from ``values()`` (by key)."""
+    if isinstance(row, dict):
+        return row[name.lstrip("-")]
     value = row
     for part in name.lstrip("-").split("__"):
         value = getattr(value, part)

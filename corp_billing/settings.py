@@ -101,6 +101,8 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "contacts.context_processors.portal",
             ],
+            # The project's own tags (not an app of their own).
+            "libraries": {"tables": "corp_billing.templatetags.tables"},
         },
     },
 ]

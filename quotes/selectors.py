@@ -49,19 +49,27 @@ def quote_list(*, user: User) -> QuerySet[Quote]:
     return quotes_visible_to(user).order_by(*QUOTE_LIST_ORDER)
 
 
+# What a list row shows of a quote and its revision: a list reads these columns only, not the
+# sixty-odd of the three tables (a page of rows is mostly the cost of building its objects).
+QUOTE_ROW_FIELDS = ("number", "title", "created_at", "account__number", "account__name")
+REVISION_ROW_FIELDS = ("number", "status", "valid_until", "total", "currency")
+
+
 def quote_list_rows(quotes: QuerySet[Quote], *, user: User) -> QuerySet[Quote]:
     """What each row of the quote list shows; ``shown_revision`` gives each row's revision:
     the current one, for a customer the latest one sent to them, never a draft."""
     quotes = quotes.select_related("account")
     if _is_customer(user):
-        return quotes.prefetch_related(
-            Prefetch(
-                "revisions",
-                queryset=QuoteRevision.objects.filter(sent_at__isnull=False).order_by("-number"),
-                to_attr="sent_revisions",
-            )
+        sent = (
+            QuoteRevision.objects.filter(sent_at__isnull=False)
+            .only("quote_id", *REVISION_ROW_FIELDS)
+            .order_by("-number")
         )
-    return quotes.select_related("current_revision")
+        return quotes.only(*QUOTE_ROW_FIELDS).prefetch_related(
+            Prefetch("revisions", queryset=sent, to_attr="sent_revisions")
+        )
+    revision = tuple(f"current_revision__{name}" for name in REVISION_ROW_FIELDS)
+    return quotes.select_related("current_revision").only(*QUOTE_ROW_FIELDS, *revision)
 
 
 def shown_revision(*, user: User, quote: Quote) -> QuoteRevision:

@@ -24,6 +24,7 @@ from .forms import (
 )
 from .models import BillingFrequency
 from .policy import Action
+from .tables import quote_list_table
 
 
 @login_required
@@ -35,7 +36,9 @@ def quote_list(request):
         rows=lambda quotes: selectors.quote_list_rows(quotes, user=request.user),
     )
     rows = [(quote, selectors.shown_revision(user=request.user, quote=quote)) for quote in page]
-    return render(request, "quotes/quote_list.html", {"rows": rows, "page": page})
+    return render(
+        request, "quotes/quote_list.html", {"table": quote_list_table(rows), "page": page}
+    )
 
 
 @login_required

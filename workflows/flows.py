@@ -55,6 +55,7 @@ class QuoteFlow(flow.Flow):
 
     def link_quote(self, activation: Any, quote: Quote) -> QuoteProcess:
         activation.process.quote = quote
+        activation.process.account_id = quote.account_id
         return activation.process
 
     @staticmethod

@@ -10,10 +10,10 @@ class QuoteProcess(Process):
     rejection or expiry starts a new process; changes requested loop inside the same one."""
 
     quote = models.ForeignKey(Quote, on_delete=models.PROTECT, related_name="+")
+    # The quote's account, copied when the process starts (a quote never changes account): the
+    # inbox finds "open tasks on my accounts" through this indexed key, by one probe per task,
+    # instead of through the quote of every process.
+    account = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="+")
 
     class Meta:
         verbose_name = "quote process"
-
-    @property
-    def account(self) -> Account:
-        return self.quote.account

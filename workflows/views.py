@@ -22,6 +22,7 @@ from quotes.policy import Action, QuoteConflict
 from quotes.selectors import quote_get_for_user
 
 from . import selectors, services
+from .tables import inbox_table
 from .tasks import TaskConflict
 
 
@@ -56,7 +57,7 @@ def _invalid(
 @login_required
 def inbox(request: AuthenticatedRequest) -> HttpResponse:
     page = selectors.inbox(user=request.user, request=request)
-    return render(request, "workflows/inbox.html", {"tasks": page, "page": page})
+    return render(request, "workflows/inbox.html", {"table": inbox_table(page), "page": page})
 
 
 @login_required

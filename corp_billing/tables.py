@@ -1,0 +1,97 @@
+"""List tables: each list declares its columns once, and its rows are written in one pass.
+
+Why not a template loop: a list page is 50 rows of six to eight cells, and through the template
+engine every cell is a variable lookup, a filter chain and an escape (tens of microseconds
+each), so the cells of one page cost more than all of its queries. A column here is a header and
+a function from a row to the cell's value; cells are escaped by ``format_html`` like any
+template variable, so user text stays text.
+
+Used from templates as ``{% load tables %}{% render_table table %}``.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from django.utils import dateformat, timezone
+from django.utils.html import format_html
+from django.utils.safestring import SafeString, mark_safe
+
+from quotes.money import format_money
+
+
+@dataclass(frozen=True)
+class Column:
+    header: str
+    value: Callable[[Any], Any]
+    """The cell's content: text (escaped), ``SafeString`` (as is), a date or datetime (shown
+    as ``DATE_FORMAT``/``DATETIME_FORMAT`` below, datetimes in the current time zone) or a
+    number; ``None`` is an empty cell."""
+    numeric: bool = False
+    link: Callable[[Any], str] | None = None
+    """The cell's link target, if the cell is a link."""
+
+
+DATE_FORMAT = "Y-m-d"
+DATETIME_FORMAT = "Y-m-d H:i"
+
+
+def cell_text(value: Any) -> Any:
+    if value is None:
+        return ""
+    if isinstance(value, datetime.datetime):
+        if timezone.is_aware(value):
+            value = timezone.localtime(value)
+        return dateformat.format(value, DATETIME_FORMAT)
+    if isinstance(value, datetime.date):
+        return dateformat.format(value, DATE_FORMAT)
+    return value
+
+
+def money(amount: Decimal | None, currency: str) -> str:
+    return "" if amount is None else format_money(amount, currency)
+
+
+def badge(text: str) -> SafeString:
+    return format_html('<span class="badge">{}</span>', text)
+
+
+@dataclass
+class Table:
+    columns: tuple[Column, ...]
+    rows: Iterable[Any]
+    empty: str = "Nothing here yet."
+
+    def header_html(self) -> SafeString:
+        return mark_safe(  # noqa: S308  (each header escaped by format_html)
+            "".join(
+                format_html('<th class="num">{}</th>', c.header)
+                if c.numeric
+                else format_html("<th>{}</th>", c.header)
+                for c in self.columns
+            )
+        )
+
+    def rows_html(self) -> SafeString:
+        lines = []
+        for row in self.rows:
+            cells = []
+            for column in self.columns:
+                text = cell_text(column.value(row))
+                if column.link is not None:
+                    text = format_html('<a href="{}">{}</a>', column.link(row), text)
+                cells.append(
+                    format_html('<td class="num">{}</td>', text)
+                    if column.numeric
+                    else format_html("<td>{}</td>", text)
+                )
+            lines.append("<tr>" + "".join(cells) + "</tr>\n")
+        if not lines:
+            return format_html(
+                '<tr><td colspan="{}" class="muted">{}</td></tr>', len(self.columns), self.empty
+            )
+        return mark_safe("".join(lines))  # noqa: S308  (every cell went through format_html)
