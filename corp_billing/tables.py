@@ -84,7 +84,7 @@ class Table:
         for row in self.rows:
             cells = []
             for column, is_numeric in zip(self.columns, numeric, strict=True):
-                text = conditional_escape(cell_text(column.value(row)))
+                text: str = conditional_escape(cell_text(column.value(row)))
                 if column.link is not None:
                     text = f'<a href="{conditional_escape(column.link(row))}">{text}</a>'
                 cells.append(f'<td class="num">{text}</td>' if is_numeric else f"<td>{text}</td>")
