@@ -85,7 +85,7 @@ def inbox(client) -> list[tuple[str, str]]:
     response = client.get(reverse("workflows:inbox"))
     assert response.status_code == 200
     return re.findall(
-        r'<td><a href="/quotes/[^"]+/">([^<]+)</a></td>\s*<td>(Q-\d{4}-\d{6}) —',
+        r'<td><a href="/quotes/[^"]+/">([^<]+)</a></td><td>(Q-\d{4}-\d{6}) revision \d+ —',
         response.content.decode(),
     )
 
