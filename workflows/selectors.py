@@ -1,23 +1,30 @@
 from django.db import connection
 from django.db.models import QuerySet
 from django.http import HttpRequest
-from viewflow.workflow.models import Task
+from viewflow.workflow.models import Process, Task
 
 from contacts.models import User
 from contacts.permissions import has_all_accounts, scoped_to_accounts
 from corp_billing.paging import PAGE_SIZE, Page, cursor_filter, directed, keyset_page
 
-from .flows import QuoteFlow
-from .models import QuoteProcess
+from .flows import ContactChangeFlow, QuoteFlow
+from .models import ContactChangeProcess, QuoteProcess
 from .tasks import OPEN
 
-# Each human task, the right it needs on the quote's account, and what the inbox calls it.
+# Each human task, the right it needs on its process's account, and what the inbox calls it.
 TASKS = (
     (QuoteFlow.deal_desk_review, "approve_deal", "Approve or send back"),
     (QuoteFlow.customer_decision, "approve_quote", "Accept, reject or request changes"),
     (QuoteFlow.revise, "draft_quote", "Revise and resubmit"),
+    (ContactChangeFlow.confirm, "review_contact_change", "Confirm or decline contact change"),
 )
 LABELS = {node: label for node, _, label in TASKS}
+
+# Each flow's process model and the path from it to its account, for scoping its tasks.
+PROCESS_ACCOUNTS: dict[type, tuple[type[Process], str]] = {
+    QuoteFlow: (QuoteProcess, "quote__account"),
+    ContactChangeFlow: (ContactChangeProcess, "change__account"),
+}
 
 
 INBOX_ORDER = ["created", "id"]
@@ -38,10 +45,11 @@ def inbox_tasks(*, user: User, request: HttpRequest | None = None) -> QuerySet[T
     for node, codename, _ in TASKS:
         arm = Task.objects.filter(flow_task=node, status__in=OPEN)
         if not has_all_accounts(user, codename):
-            # Processes of quotes on the user's accounts: task → quote process → quote, by keys
-            # (no join through viewflow's base process table).
+            # Processes on the user's accounts: task → process → its domain object, by keys (no
+            # join through viewflow's base process table).
+            process_model, account_path = PROCESS_ACCOUNTS[node.flow_class]
             processes = scoped_to_accounts(
-                QuoteProcess.objects.all(), user, codename, field="quote__account"
+                process_model._default_manager.all(), user, codename, field=account_path
             )
             arm = arm.filter(process_id__in=processes.order_by().values("process_ptr_id"))
         if per_arm:
@@ -59,12 +67,14 @@ def _inbox_rows(tasks: QuerySet[Task]) -> QuerySet[Task]:
     return tasks.select_related(
         "process__quoteprocess__quote__account",
         "process__quoteprocess__quote__current_revision",
+        "process__contactchangeprocess__change__account",
+        "process__contactchangeprocess__change__target",
     )
 
 
 def inbox(*, user: User, request: HttpRequest | None = None) -> Page:
-    """One page (``corp_billing.paging``) of ``inbox_tasks``; each task carries ``quote`` and
-    ``label``."""
+    """One page (``corp_billing.paging``) of ``inbox_tasks``; each task carries ``label`` and
+    its domain object: ``quote`` or ``change`` (the other is ``None``)."""
     page = keyset_page(
         inbox_tasks(user=user, request=request),
         ordering=INBOX_ORDER,
@@ -72,6 +82,10 @@ def inbox(*, user: User, request: HttpRequest | None = None) -> Page:
         rows=_inbox_rows,
     )
     for task in page.rows:
-        task.quote = task.process.quoteprocess.quote
+        # A process is one of the subclasses; the other reverse relation is simply absent.
+        quote_process = getattr(task.process, "quoteprocess", None)
+        change_process = getattr(task.process, "contactchangeprocess", None)
+        task.quote = quote_process.quote if quote_process else None
+        task.change = change_process.change if change_process else None
         task.label = LABELS[task.flow_task]
     return page
