@@ -2,7 +2,7 @@
 
 from axes.utils import reset as axes_reset
 from django.conf import settings
-from django.contrib.auth import get_user_model
+from django.contrib.auth import get_user_model, update_session_auth_hash
 from django.contrib.auth.tokens import default_token_generator
 from django.core import signing
 from django.core.exceptions import ValidationError
@@ -25,6 +25,7 @@ from . import changes, notifications, permissions
 from . import mail as outgoing
 from .models import (
     Account,
+    AccountKind,
     ContactChange,
     ContactChangeKind,
     ContactChangeStatus,
@@ -340,7 +341,11 @@ def reauthenticate(*, actor: User, password: str, request: HttpRequest | None = 
             occurred_at__gte=timezone.now() - settings.AXES_COOLOFF_TIME,
         ).count()
         throttled = failures >= settings.AXES_FAILURE_LIMIT
+        stored = actor.password
         correct = not throttled and actor.check_password(password)
+        if correct and request is not None and actor.password != stored:
+            # check_password re-hashed an outdated hash: keep this session signed in.
+            update_session_auth_hash(request, actor)
         if not correct:
             audit_record(
                 action=AuditAction.REAUTHENTICATION_FAILED,
@@ -636,6 +641,11 @@ def invitation_user(*, uidb64: str, token: str, lock: bool = False) -> User:
     return user
 
 
+def login_url_name(account: Account) -> str:
+    """The sign-in page of the portal a billing contact of ``account`` uses."""
+    return "contacts:corporate_login" if account.is_corporate else "contacts:login"
+
+
 def invitation_send(
     *, user: User, account: Account, actor: User | None, request: HttpRequest | None = None
 ) -> None:
@@ -646,7 +656,7 @@ def invitation_send(
             "user": user,
             "account": account,
             "link": site_url(invitation_path(user)),
-            "login_url": site_url(reverse("contacts:corporate_login")),
+            "login_url": site_url(reverse(login_url_name(account))),
             "valid_hours": int(settings.CONTACT_INVITATION_TIMEOUT.total_seconds() // 3600),
         },
     )
@@ -676,3 +686,12 @@ def invitation_accept(
     user.save(update_fields=["password"])
     audit_record(action=AuditAction.INVITATION_ACCEPTED, actor=user, obj=user, request=request)
     return user
+
+
+def invitation_login_url_name(user: User) -> str:
+    """Where an invited contact signs in: the Corporate Billing Portal if they are a billing
+    contact of a corporate account, else the Billing Center."""
+    corporate = user.memberships.filter(
+        role=MembershipRole.BILLING_CONTACT, account__kind=AccountKind.CORPORATE
+    ).exists()
+    return "contacts:corporate_login" if corporate else "contacts:login"

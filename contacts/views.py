@@ -213,7 +213,7 @@ def invitation_view(request, uidb64: str, token: str):
             f"Your password is set. Sign in with your User ID {user.username} and your new "
             "password.",
         )
-        return redirect("contacts:corporate_login")
+        return redirect(services.invitation_login_url_name(user))
     return render(request, "contacts/invitation.html", {"form": form, "invited": user})
 
 

@@ -626,3 +626,28 @@ def test_a_weak_password_is_refused_and_the_link_still_works(invited, client):
 def test_kinds_and_statuses_are_the_declared_ones():
     assert {k.value for k in ContactChangeKind} == {"add", "remove", "make_primary"}
     assert {s.value for s in ContactChangeStatus} == {"pending", "confirmed", "declined"}
+
+
+def test_a_self_service_accounts_new_contact_is_sent_to_the_billing_center(world, as_user, deliver):
+    # Given a self-service account with its billing contact and representative
+    account = factories.AccountFactory(kind="self_service")
+    owner = factories.billing_contact(account, primary=True, username="owner.ss")
+    rep = factories.representative(account, username="rep.ss")
+    assert propose_add(as_user(owner), account, login_id="ss.colleague").status_code == 302
+    mail.outbox.clear()
+    # When the representative confirms and the colleague sets a password
+    with deliver():
+        decide(as_user(rep), ContactChange.objects.get(account=account), "confirm")
+    (invitation,) = [m for m in mail.outbox if m.to == ["bea.buyer@alpha.example"]]
+    assert "on the Billing Center" in invitation.body
+    assert f"{SITE}/login/" in invitation.body
+    link = re.search(rf"{SITE}(/invitation/\S+)", invitation.body).group(1)
+    response = _set(Client(), link)
+    # Then they are sent to the Billing Center's sign-in, where their User ID works
+    assert response["Location"] == reverse("contacts:login")
+    colleague = Client()
+    signed_in = colleague.post(
+        reverse("contacts:login"), {"username": "ss.colleague", "password": NEW_PASSWORD}
+    )
+    assert signed_in.status_code == 302
+    assert colleague.get(reverse("contacts:account_home", args=[account.number])).status_code == 200
