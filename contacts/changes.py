@@ -32,6 +32,7 @@ class Action(StrEnum):
     PROPOSE = "propose"
     CONFIRM = "confirm"
     DECLINE = "decline"
+    WITHDRAW = "withdraw"
 
 
 @dataclass(frozen=True)
@@ -46,6 +47,9 @@ TRANSITIONS: tuple[Transition, ...] = (
     Transition(NEW, Action.PROPOSE, "manage_billing_contacts", S.PENDING),
     Transition(S.PENDING, Action.CONFIRM, "review_contact_change", S.CONFIRMED),
     Transition(S.PENDING, Action.DECLINE, "review_contact_change", S.DECLINED),
+    # Any billing contact of the account may take back a proposal the representative has not
+    # decided yet (the proposer may have left; the others speak for the account too).
+    Transition(S.PENDING, Action.WITHDRAW, "manage_billing_contacts", S.WITHDRAWN),
 )
 
 # The right each action needs, whatever the status: checked before the state, so that someone

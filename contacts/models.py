@@ -176,6 +176,7 @@ class ContactChangeStatus(models.TextChoices):
     PENDING = "pending", "Waiting for the representative"
     CONFIRMED = "confirmed", "Confirmed"
     DECLINED = "declined", "Declined"
+    WITHDRAWN = "withdrawn", "Withdrawn"
 
 
 class ContactChange(models.Model):
@@ -199,6 +200,7 @@ class ContactChange(models.Model):
     new_login_id = models.CharField("billing User ID", max_length=150, blank=True)
     proposer = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
     proposed_at = models.DateTimeField(auto_now_add=True)
+    # Who confirmed or declined it (the representative) or withdrew it (a billing contact).
     decider = models.ForeignKey(
         User, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )

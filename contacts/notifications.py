@@ -16,6 +16,12 @@ from .models import (
     User,
 )
 
+VERBS: dict[str, str] = {
+    ContactChangeStatus.CONFIRMED: "confirmed",
+    ContactChangeStatus.DECLINED: "declined",
+    ContactChangeStatus.WITHDRAWN: "withdrew",
+}
+
 
 def _recipients(change: ContactChange, also: list[User]) -> list[str]:
     """Every billing contact of the account and its representatives (as the account is now),
@@ -39,10 +45,13 @@ def _send(change: ContactChange, *, subject: str, template: str, also: list[User
     if not to:
         return
     link = settings.SITE_URL + reverse("contacts:account_home", args=[change.account.number])
-    applied = change.status == ContactChangeStatus.CONFIRMED
-    body = render_to_string(
-        template, {"change": change, "applied": applied, "link": f"{link}#contact-changes"}
-    )
+    context = {
+        "change": change,
+        "applied": change.status == ContactChangeStatus.CONFIRMED,
+        "verb": VERBS.get(change.status, ""),
+        "link": f"{link}#contact-changes",
+    }
+    body = render_to_string(template, context)
     mail_queue(to=to, subject=f"{settings.PRODUCT_NAME}: {subject}", body=body)
 
 

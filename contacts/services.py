@@ -576,6 +576,29 @@ def contact_change_decline(
     return change
 
 
+@transaction.atomic
+def contact_change_withdraw(
+    *, change: ContactChange, actor: User, request: HttpRequest | None = None
+) -> ContactChange:
+    """A billing contact of the account takes back a proposal not decided yet: nothing
+    changes but its status; the account's contacts and representatives are told."""
+    change = _lock_change(change)
+    changes.require(actor, changes.Action.WITHDRAW, change)
+    before = _change_values(change)
+    _decided(change, actor=actor, status=ContactChangeStatus.WITHDRAWN, comment="")
+    audit_record(
+        action=AuditAction.CONTACT_CHANGE_WITHDRAWN,
+        actor=actor,
+        account=change.account,
+        obj=change,
+        before=before,
+        after=_change_values(change),
+        request=request,
+    )
+    notifications.contact_change_decided(change)
+    return change
+
+
 # --- invitations ---------------------------------------------------------------------------------
 # A new contact sets their first password from a link: the signed fingerprint of their password
 # hash as it is now, with the time it was signed. Setting a password changes the hash, so the

@@ -252,7 +252,8 @@ def contact_change_decide(
     request: HttpRequest | None = None,
 ) -> ContactChange:
     """The representative confirms (``Action.CONFIRM``) or declines (``Action.DECLINE``) as
-    the open task of the change's process."""
+    the open task of the change's process; a billing contact withdrawing it
+    (``Action.WITHDRAW``) ends that same task, with their own right."""
     changes.require_right(actor, action, change.account)
     process = (
         ContactChangeProcess.objects.filter(change=change, status=PROCESS.NEW)
@@ -264,16 +265,24 @@ def contact_change_decide(
         change.refresh_from_db(fields=["status"])
         changes.require(actor, action, change)  # the domain's own, precise refusal
         raise TaskConflict(taken_message("contact change"))
-    decide = (
-        contact_services.contact_change_confirm
-        if action == changes.Action.CONFIRM
-        else contact_services.contact_change_decline
-    )
+
+    def step() -> ContactChange:
+        if action == changes.Action.CONFIRM:
+            return contact_services.contact_change_confirm(
+                change=change, actor=actor, comment=comment, request=request
+            )
+        if action == changes.Action.DECLINE:
+            return contact_services.contact_change_decline(
+                change=change, actor=actor, comment=comment, request=request
+            )
+        return contact_services.contact_change_withdraw(change=change, actor=actor, request=request)
+
     return run_task(
         node=node,
         process_pk=process.pk,
         actor=actor,
-        step=lambda: decide(change=change, actor=actor, comment=comment, request=request),
+        right=changes.RIGHTS[action],
+        step=step,
         what="contact change",
         request=request,
     )

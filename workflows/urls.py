@@ -22,4 +22,9 @@ urlpatterns = [
         views.contact_change_decide,
         name="contact_change_decide",
     ),
+    path(
+        "contact-changes/<contact_change:pk>/withdraw/",
+        views.contact_change_withdraw,
+        name="contact_change_withdraw",
+    ),
 ]

@@ -169,6 +169,7 @@ PROPOSED_MESSAGE = (
 DECIDED_MESSAGES = {
     changes.Action.CONFIRM: "Confirmed: the change is in effect; the account's contacts were told.",
     changes.Action.DECLINE: "Declined: nothing was changed; the account's contacts were told.",
+    changes.Action.WITHDRAW: "Withdrawn: nothing was changed; the account's contacts were told.",
 }
 
 
@@ -232,13 +233,24 @@ def contact_change_decide(request: AuthenticatedRequest, pk: int) -> HttpRespons
         messages.error(request, " ".join(str(e) for errs in form.errors.values() for e in errs))
         return redirect(_changes_url(change.account.number))
     action = changes.Action(form.cleaned_data["decision"])
+    return _contact_change_step(
+        request, change, action, comment=form.cleaned_data["comment"].strip()
+    )
+
+
+@login_required
+@require_POST
+def contact_change_withdraw(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    change = contact_change_get_for_user(user=request.user, pk=pk)
+    return _contact_change_step(request, change, changes.Action.WITHDRAW)
+
+
+def _contact_change_step(
+    request: AuthenticatedRequest, change, action: changes.Action, comment: str = ""
+) -> HttpResponse:
     try:
         services.contact_change_decide(
-            change=change,
-            actor=request.user,
-            action=action,
-            comment=form.cleaned_data["comment"].strip(),
-            request=request,
+            change=change, actor=request.user, action=action, comment=comment, request=request
         )
     except (changes.ContactChangeConflict, TaskConflict) as exc:
         return render(

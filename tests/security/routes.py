@@ -334,6 +334,12 @@ ROUTES = [
         data=lambda world: {"decision": "confirm", "comment": "Matrix"},
         allowed=ok(REPS, 302),
     ),
+    Route(
+        "workflows:contact_change_withdraw",
+        method="POST",
+        obj=contact_change_in,
+        allowed=ok(BILLING_CONTACTS, 302),
+    ),
 ]
 
 # URL names the matrix does not cover, and why.

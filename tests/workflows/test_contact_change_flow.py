@@ -625,7 +625,12 @@ def test_a_weak_password_is_refused_and_the_link_still_works(invited, client):
 
 def test_kinds_and_statuses_are_the_declared_ones():
     assert {k.value for k in ContactChangeKind} == {"add", "remove", "make_primary"}
-    assert {s.value for s in ContactChangeStatus} == {"pending", "confirmed", "declined"}
+    assert {s.value for s in ContactChangeStatus} == {
+        "pending",
+        "confirmed",
+        "declined",
+        "withdrawn",
+    }
 
 
 def test_a_self_service_accounts_new_contact_is_sent_to_the_billing_center(world, as_user, deliver):
@@ -651,3 +656,69 @@ def test_a_self_service_accounts_new_contact_is_sent_to_the_billing_center(world
     )
     assert signed_in.status_code == 302
     assert colleague.get(reverse("contacts:account_home", args=[account.number])).status_code == 200
+
+
+# --- withdrawing a proposal ----------------------------------------------------------------
+
+
+def withdraw(client, change):
+    return client.post(reverse("workflows:contact_change_withdraw", args=[change.pk]))
+
+
+@pytest.mark.parametrize("who", ["contact_a", "contact_a2"])
+def test_a_billing_contact_withdraws_a_pending_proposal(world, as_user, deliver, who):
+    propose_pick(as_user(world.contact_a), world.a, "remove", world.contact_a2)
+    change = the_change(world.a)
+    mail.outbox.clear()
+    # When the proposer, or another contact of the account, withdraws it
+    with deliver():
+        response = withdraw(as_user(getattr(world, who)), change)
+    # Then it is withdrawn, nothing else changed, the task is gone and everyone is told
+    assert response.status_code == 302
+    change.refresh_from_db()
+    assert (change.status, change.decider) == ("withdrawn", getattr(world, who))
+    assert contacts_of(world.a) == [("alpha.controller", False), ("ap@alpha.example", True)]
+    assert open_tasks(change) == []
+    assert process_status(change) == PROCESS.DONE
+    assert recipients() == everyone_on_a(world)
+    assert "withdrew" in mail.outbox[0].body
+    event = AuditEvent.objects.get(action=AuditAction.CONTACT_CHANGE_WITHDRAWN)
+    assert (event.before["status"], event.after["status"]) == ("pending", "withdrawn")
+    # And the representative can no longer confirm it
+    before = state(world.a)
+    late = decide(as_user(world.rep_a), change, "confirm")
+    assert late.status_code == 409
+    assert "already withdrawn" in html.unescape(late.content.decode())
+    assert state(world.a) == before
+
+
+@pytest.mark.parametrize("role", ["rep_a", "member_a", "contact_b", "deal_desk", "finance"])
+def test_only_the_accounts_billing_contacts_withdraw(world, as_user, role):
+    propose_add(as_user(world.contact_a), world.a)
+    change = the_change(world.a)
+    before = state(world.a)
+    assert withdraw(as_user(getattr(world, role)), change).status_code == 404
+    assert state(world.a) == before
+
+
+def test_a_decided_change_cannot_be_withdrawn(world, as_user):
+    propose_add(as_user(world.contact_a), world.a)
+    change = the_change(world.a)
+    decide(as_user(world.rep_a), change, "decline", "No")
+    before = state(world.a)
+    response = withdraw(as_user(world.contact_a), change)
+    assert response.status_code == 409
+    assert "already declined" in html.unescape(response.content.decode())
+    assert state(world.a) == before
+
+
+def test_the_withdraw_button_is_shown_to_billing_contacts_on_pending_changes(world, as_user):
+    propose_add(as_user(world.contact_a), world.a)
+    change = the_change(world.a)
+    url = reverse("contacts:account_home", args=[world.a.number])
+    button = reverse("workflows:contact_change_withdraw", args=[change.pk])
+    decide_form = reverse("workflows:contact_change_decide", args=[change.pk])
+    contact_page = as_user(world.contact_a2).get(url).content.decode()
+    rep_page = as_user(world.rep_a).get(url).content.decode()
+    assert button in contact_page and decide_form not in contact_page
+    assert decide_form in rep_page and button not in rep_page
