@@ -561,6 +561,8 @@ def contact_change_decline(
     """The representative declines, saying why: nothing changes but the change's status."""
     change = _lock_change(change)
     changes.require(actor, changes.Action.DECLINE, change)
+    if not comment.strip():
+        raise ValidationError("Say why you decline: the billing contacts are told.")
     before = _change_values(change)
     _decided(change, actor=actor, status=ContactChangeStatus.DECLINED, comment=comment)
     audit_record(

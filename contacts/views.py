@@ -23,7 +23,6 @@ from .forms import (
     INVALID_LOGIN_EXPLANATION,
     PROPOSAL_FORMS,
     BillingAdminEmailForm,
-    ContactChangeDecisionForm,
     LoginForm,
     PasswordResetRequestForm,
     proposal_form,
@@ -181,7 +180,6 @@ def account_page(request, account, *, proposal=None, status: int = 200):
             "perms": perms,
             "changes": page,
             "proposals": proposals,
-            "decision_form": ContactChangeDecisionForm(),
         },
         status=status,
     )

@@ -18,6 +18,7 @@ from django.views.decorators.http import require_POST
 from contacts import changes
 from contacts.forms import PROPOSAL_FORMS, ContactChangeDecisionForm, proposal_form
 from contacts.http import AuthenticatedRequest
+from contacts.models import ContactChange
 from contacts.selectors import account_get_for_user, account_people, contact_change_get_for_user
 from contacts.services import RateLimited
 from contacts.views import account_page
@@ -246,7 +247,7 @@ def contact_change_withdraw(request: AuthenticatedRequest, pk: int) -> HttpRespo
 
 
 def _contact_change_step(
-    request: AuthenticatedRequest, change, action: changes.Action, comment: str = ""
+    request: AuthenticatedRequest, change: ContactChange, action: changes.Action, comment: str = ""
 ) -> HttpResponse:
     try:
         services.contact_change_decide(
