@@ -27,6 +27,13 @@ class AuditAction(models.TextChoices):
     QUOTE_EXPIRED = "quote.expired", "Quote expired"
     QUOTE_WITHDRAWN = "quote.withdrawn", "Quote withdrawn"
     QUOTE_REMINDER_SENT = "quote.reminder_sent", "Expiry reminder sent"
+    CONTACT_CHANGE_PROPOSED = "contact_change.proposed", "Billing-contact change proposed"
+    CONTACT_CHANGE_CONFIRMED = "contact_change.confirmed", "Billing-contact change confirmed"
+    CONTACT_CHANGE_DECLINED = "contact_change.declined", "Billing-contact change declined"
+    CONTACT_CHANGE_WITHDRAWN = "contact_change.withdrawn", "Billing-contact change withdrawn"
+    REAUTHENTICATION_FAILED = "reauthentication.failed", "Password re-entry failed"
+    INVITATION_SENT = "invitation.sent", "Invitation to set a password sent"
+    INVITATION_ACCEPTED = "invitation.accepted", "Invitation accepted: password set"
 
 
 class AuditEventQuerySet(models.QuerySet):

@@ -48,6 +48,19 @@ class RevisionNumberConverter:
         return str(value)
 
 
+class ContactChangeIdConverter:
+    """The id of a billing-contact change (at most nine digits, like a revision number)."""
+
+    regex = "[0-9]{1,9}"
+
+    def to_python(self, value: str) -> int:
+        return int(value)
+
+    def to_url(self, value: int) -> str:
+        return str(value)
+
+
 register_converter(AccountNumberConverter, "account_number")
 register_converter(QuoteNumberConverter, "quote_number")
 register_converter(RevisionNumberConverter, "revision")
+register_converter(ContactChangeIdConverter, "contact_change")

@@ -154,6 +154,9 @@ LOGIN_URL = "contacts:login"
 LOGIN_REDIRECT_URL = "contacts:home"
 LOGOUT_REDIRECT_URL = "contacts:login"
 PASSWORD_RESET_TIMEOUT = 60 * 60  # one hour: a reset link is a key to the account
+# A new billing contact's link to set their first password: sent by mail to someone who may not
+# read it the same day, so longer than a reset link, and single-use like it.
+CONTACT_INVITATION_TIMEOUT = timedelta(hours=72)
 
 # guardian: no anonymous user row; nobody anonymous holds object permissions.
 ANONYMOUS_USER_NAME = None

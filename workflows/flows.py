@@ -16,9 +16,10 @@ from viewflow import this
 from viewflow.workflow import flow
 from viewflow.workflow.lock import select_for_update_lock
 
+from contacts.models import ContactChange, ContactChangeStatus
 from quotes.models import Quote, QuoteRevision, RevisionStatus
 
-from .models import QuoteProcess
+from .models import ContactChangeProcess, QuoteProcess
 from .nodes import AccountTask
 
 # The status of the current revision after a step, and the task that follows it. Any other
@@ -75,3 +76,33 @@ class QuoteFlow(flow.Flow):
 
     def waits_for_representative(self, activation: Any) -> bool:
         return self._next(activation) == "revise"
+
+
+class ContactChangeFlow(flow.Flow):
+    """A billing contact's proposal waits for the account's representative:
+
+        propose ─► route ─ pending ─► representative confirms or declines ─► route
+                    └ ─ confirmed / declined ─► end
+
+    The proposal and the decision are ``contacts`` services run by ``workflows.services``."""
+
+    process_class = ContactChangeProcess
+    lock_impl = select_for_update_lock
+
+    start = flow.StartHandle(this.link_change).Next(this.route)
+
+    route = flow.Switch().Case(this.confirm, this.waits_for_representative).Default(this.end)
+
+    confirm = AccountTask("review_contact_change").Next(this.route)
+
+    end = flow.End()
+
+    def link_change(self, activation: Any, change: ContactChange) -> ContactChangeProcess:
+        activation.process.change = change
+        activation.process.account_id = change.account_id
+        return activation.process
+
+    def waits_for_representative(self, activation: Any) -> bool:
+        change = activation.process.coerced.change
+        change.refresh_from_db(fields=["status"])
+        return change.status == ContactChangeStatus.PENDING

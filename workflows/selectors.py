@@ -7,12 +7,12 @@ from django.urls import reverse
 from viewflow.workflow.models import Task
 
 from contacts import permissions
-from contacts.models import User
+from contacts.models import ContactChangeKind, User
 from contacts.permissions import has_all_accounts
 from corp_billing.paging import PAGE_SIZE, Page, cursor_filter, directed, keyset_page
 
-from .flows import QuoteFlow
-from .models import QuoteProcess
+from .flows import ContactChangeFlow, QuoteFlow
+from .models import ContactChangeProcess, QuoteProcess
 from .tasks import OPEN
 
 # Each human task, the right it needs on its process's account, and what the inbox calls it.
@@ -20,17 +20,22 @@ TASKS = (
     (QuoteFlow.deal_desk_review, "approve_deal", "Approve or send back"),
     (QuoteFlow.customer_decision, "approve_quote", "Accept, reject or request changes"),
     (QuoteFlow.revise, "draft_quote", "Revise and resubmit"),
+    (ContactChangeFlow.confirm, "review_contact_change", "Confirm or decline contact change"),
 )
 LABELS = {node: label for node, _, label in TASKS}
 
 # Each flow's process model; every one carries its account (copied when the process starts),
 # which is what the inbox scopes on.
-PROCESSES: dict[type, Any] = {QuoteFlow: QuoteProcess}
+PROCESSES: dict[type, Any] = {
+    QuoteFlow: QuoteProcess,
+    ContactChangeFlow: ContactChangeProcess,
+}
 
 # What an inbox row shows of each flow's object, read as plain values by key paths from the
 # task (task → process → object): a page of rows is 51 small dicts, not 51 graphs of models
 # with viewflow's JSON columns. Each flow's ``_describe`` turns them into the row's text.
 _QUOTE = "process__quoteprocess__quote__"
+_CONTACT = "process__contactchangeprocess__change__"
 ROW_VALUES: dict[type, dict[str, F]] = {
     QuoteFlow: {
         "quote_number": F(f"{_QUOTE}number"),
@@ -40,6 +45,18 @@ ROW_VALUES: dict[type, dict[str, F]] = {
         "quote_revision": F(f"{_QUOTE}current_revision__number"),
         "quote_total": F(f"{_QUOTE}current_revision__total"),
         "quote_currency": F(f"{_QUOTE}current_revision__currency"),
+    },
+    ContactChangeFlow: {
+        "contact_change": F(f"{_CONTACT}pk"),
+        "contact_kind": F(f"{_CONTACT}kind"),
+        "contact_target_first": F(f"{_CONTACT}target__first_name"),
+        "contact_target_last": F(f"{_CONTACT}target__last_name"),
+        "contact_target_login": F(f"{_CONTACT}target__username"),
+        "contact_new_first": F(f"{_CONTACT}new_first_name"),
+        "contact_new_last": F(f"{_CONTACT}new_last_name"),
+        "contact_new_login": F(f"{_CONTACT}new_login_id"),
+        "contact_account_number": F(f"{_CONTACT}account__number"),
+        "contact_account_name": F(f"{_CONTACT}account__name"),
     },
 }
 
@@ -57,7 +74,24 @@ def _describe_quote(values: dict) -> dict:
     }
 
 
-DESCRIBE = {QuoteFlow: _describe_quote}
+def _describe_contact_change(values: dict) -> dict:
+    # As ``ContactChange.subject`` names it: the contact concerned, or the one to be added.
+    if values["contact_target_login"] is not None:
+        first, last = values["contact_target_first"], values["contact_target_last"]
+        login = values["contact_target_login"]
+    else:
+        first, last = values["contact_new_first"], values["contact_new_last"]
+        login = values["contact_new_login"]
+    name = f"{first} {last}".strip() or login
+    account = reverse("contacts:account_home", args=[values["contact_account_number"]])
+    return {
+        "link": f"{account}#contact-change-{values['contact_change']}",
+        "subject": f"{ContactChangeKind(values['contact_kind']).label}: {name} ({login})",
+        "account": f"{values['contact_account_number']} {values['contact_account_name']}",
+    }
+
+
+DESCRIBE = {QuoteFlow: _describe_quote, ContactChangeFlow: _describe_contact_change}
 
 
 INBOX_ORDER = ["created", "id"]

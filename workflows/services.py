@@ -14,14 +14,16 @@ from django.db import transaction
 from django.http import HttpRequest
 from viewflow.workflow.status import PROCESS
 
-from contacts.models import User
+from contacts import changes
+from contacts import services as contact_services
+from contacts.models import Account, ContactChange, User
 from quotes import policy
 from quotes import services as quote_services
 from quotes.models import Quote, QuoteRevision
 from quotes.policy import Action, QuoteConflict
 
-from .flows import QuoteFlow
-from .models import QuoteProcess
+from .flows import ContactChangeFlow, QuoteFlow
+from .models import ContactChangeProcess, QuoteProcess
 from .nodes import AccountTask
 from .tasks import TaskConflict, locked_message, open_task, run_task, taken_message
 
@@ -200,3 +202,87 @@ def quote_expire(*, quote: Quote, now: datetime | None = None) -> bool:
         )
     except (QuoteConflict, TaskConflict):
         return False
+
+
+# --- billing-contact changes ---------------------------------------------------------------------
+
+
+def contact_change_propose(
+    *,
+    account: Account,
+    actor: User,
+    password: str,
+    kind: str,
+    target_id: int | None = None,
+    first_name: str = "",
+    last_name: str = "",
+    email: str = "",
+    login_id: str = "",
+    request: HttpRequest | None = None,
+) -> ContactChange:
+    """A billing contact proposes, with their password re-entered: the change and its process
+    start together, or neither. Someone without the right is refused before the password is
+    looked at, so they learn nothing from it."""
+    changes.require_right(actor, changes.Action.PROPOSE, account)
+    # Outside the transaction: a wrong password is recorded (and counted) even though the
+    # proposal is refused.
+    contact_services.reauthenticate(actor=actor, password=password, request=request)
+    with transaction.atomic():
+        change = contact_services.contact_change_propose(
+            account=account,
+            actor=actor,
+            kind=kind,
+            target_id=target_id,
+            first_name=first_name,
+            last_name=last_name,
+            email=email,
+            login_id=login_id,
+            request=request,
+        )
+        ContactChangeFlow.start.run(change=change)
+    return change
+
+
+def contact_change_decide(
+    *,
+    change: ContactChange,
+    actor: User,
+    action: changes.Action,
+    comment: str = "",
+    request: HttpRequest | None = None,
+) -> ContactChange:
+    """The representative confirms (``Action.CONFIRM``) or declines (``Action.DECLINE``) as
+    the open task of the change's process; a billing contact withdrawing it
+    (``Action.WITHDRAW``) ends that same task, with their own right."""
+    changes.require_right(actor, action, change.account)
+    process = (
+        ContactChangeProcess.objects.filter(change=change, status=PROCESS.NEW)
+        .order_by("-pk")
+        .first()
+    )
+    node = ContactChangeFlow.confirm
+    if process is None or open_task(process_pk=process.pk, node=node) is None:
+        change.refresh_from_db(fields=["status"])
+        changes.require(actor, action, change)  # the domain's own, precise refusal
+        raise TaskConflict(taken_message("contact change"))
+
+    def step() -> ContactChange:
+        if action == changes.Action.CONFIRM:
+            return contact_services.contact_change_confirm(
+                change=change, actor=actor, comment=comment, request=request
+            )
+        if action == changes.Action.DECLINE:
+            return contact_services.contact_change_decline(
+                change=change, actor=actor, comment=comment, request=request
+            )
+        return contact_services.contact_change_withdraw(change=change, actor=actor, request=request)
+
+    return run_task(
+        node=node,
+        process_pk=process.pk,
+        actor=actor,
+        right=changes.RIGHTS[action],
+        step=step,
+        what="contact change",
+        request=request,
+    )

@@ -12,9 +12,16 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.forms import Form
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_POST
 
+from contacts import changes
+from contacts.forms import PROPOSAL_FORMS, ContactChangeDecisionForm, proposal_form
 from contacts.http import AuthenticatedRequest
+from contacts.models import ContactChange
+from contacts.selectors import account_get_for_user, account_people, contact_change_get_for_user
+from contacts.services import RateLimited
+from contacts.views import account_page
 from quotes import policy
 from quotes.forms import DecisionForm, ReviewForm, WithdrawForm
 from quotes.models import Quote
@@ -154,3 +161,110 @@ def quote_withdraw(request: AuthenticatedRequest, number: str) -> HttpResponse:
         ),
         "Withdrawn: the customer can no longer accept it and has been told.",
     )
+
+
+# --- billing-contact changes ---------------------------------------------------------------------
+
+PROPOSED_MESSAGE = (
+    "Your proposal was sent to your LogMeIn representative. Nothing changes until they confirm it."
+)
+DECIDED_MESSAGES = {
+    changes.Action.CONFIRM: "Confirmed: the change is in effect; the account's contacts were told.",
+    changes.Action.DECLINE: "Declined: nothing was changed; the account's contacts were told.",
+    changes.Action.WITHDRAW: "Withdrawn: nothing was changed; the account's contacts were told.",
+}
+
+
+@login_required
+@require_POST
+def contact_change_propose(request: AuthenticatedRequest, number: str) -> HttpResponse:
+    account = account_get_for_user(user=request.user, number=number)
+    try:
+        changes.require_right(request.user, changes.Action.PROPOSE, account)
+    except PermissionDenied:
+        raise Http404("No such account") from None
+    kind = request.POST.get("kind", "")
+    if kind not in PROPOSAL_FORMS:
+        messages.error(request, "Choose add, remove or make primary; nothing was changed.")
+        return account_page(request, account, status=400)
+    form = proposal_form(kind, account_people(account=account)["billing_contacts"], request.POST)
+    if not form.is_valid():
+        return account_page(request, account, proposal=form, status=400)
+    data = form.cleaned_data
+    status = 400
+    try:
+        services.contact_change_propose(
+            account=account,
+            actor=request.user,
+            password=data["password"],
+            kind=kind,
+            target_id=data.get("target"),
+            first_name=data.get("first_name", ""),
+            last_name=data.get("last_name", ""),
+            email=data.get("email", ""),
+            login_id=data.get("login_id", ""),
+            request=request,
+        )
+    except RateLimited as exc:
+        form.add_error(None, str(exc))
+        status = 429
+    except ValidationError as exc:
+        form.add_error(None, " ".join(exc.messages))
+    else:
+        messages.success(request, PROPOSED_MESSAGE)
+        return redirect(_changes_url(account.number))
+    return account_page(request, account, proposal=form, status=status)
+
+
+def _changes_url(number: str) -> str:
+    return reverse("contacts:account_home", args=[number]) + "#contact-changes"
+
+
+@login_required
+@require_POST
+def contact_change_decide(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    change = contact_change_get_for_user(user=request.user, pk=pk)
+    form = ContactChangeDecisionForm(request.POST)
+    if not form.is_valid():
+        # Someone without the right learns nothing about the form: the same 404 as a missing
+        # change.
+        try:
+            changes.require_right(request.user, changes.Action.CONFIRM, change.account)
+        except PermissionDenied:
+            raise Http404("No such change") from None
+        messages.error(request, " ".join(str(e) for errs in form.errors.values() for e in errs))
+        return redirect(_changes_url(change.account.number))
+    action = changes.Action(form.cleaned_data["decision"])
+    return _contact_change_step(
+        request, change, action, comment=form.cleaned_data["comment"].strip()
+    )
+
+
+@login_required
+@require_POST
+def contact_change_withdraw(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    change = contact_change_get_for_user(user=request.user, pk=pk)
+    return _contact_change_step(request, change, changes.Action.WITHDRAW)
+
+
+def _contact_change_step(
+    request: AuthenticatedRequest, change: ContactChange, action: changes.Action, comment: str = ""
+) -> HttpResponse:
+    try:
+        services.contact_change_decide(
+            change=change, actor=request.user, action=action, comment=comment, request=request
+        )
+    except (changes.ContactChangeConflict, TaskConflict) as exc:
+        return render(
+            request,
+            "workflows/contact_change_conflict.html",
+            {"account": change.account, "message": str(exc)},
+            status=409,
+        )
+    except PermissionDenied:
+        raise Http404("No such change") from None
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages) + " Nothing was changed.")
+        return redirect(_changes_url(change.account.number))
+    messages.success(request, DECIDED_MESSAGES[action])
+    return redirect(_changes_url(change.account.number))

@@ -130,6 +130,8 @@ def real_values(endpoint, objects) -> dict[str, list[str]]:
             values[name] = objects["quote_numbers"]
         elif converter == "RevisionNumberConverter":
             values[name] = ["1"]
+        elif converter == "ContactChangeIdConverter":
+            values[name] = objects["contact_change_ids"]
         elif name == "uidb64":
             values[name] = [objects["reset_uid"]]
         elif name == "token":

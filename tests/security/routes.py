@@ -153,6 +153,55 @@ def reset_link(world, account):
     return {"uidb64": urlsafe_base64_encode(force_bytes(pk)), "token": "set-password-not-a-token"}
 
 
+def invitation_link(world, account):
+    """An invitation link of a contact of ``account`` (or of nobody) with a token that is not
+    valid: the page must answer everyone alike (it is public, the token is the key)."""
+    from django.utils.encoding import force_bytes
+    from django.utils.http import urlsafe_base64_encode
+
+    if account is None:
+        pk = 999_999
+    else:
+        pk = (world.contact_a if account == world.a else world.contact_b).pk
+    return {"uidb64": urlsafe_base64_encode(force_bytes(pk)), "token": "not-an-invitation"}
+
+
+def add_contact(world):
+    """A proposal to add a colleague, the proposer's password re-entered."""
+    from tests.factories import PASSWORD
+
+    return {
+        "kind": "add",
+        "add-first_name": "Matrix",
+        "add-last_name": "Colleague",
+        "add-email": "matrix.colleague@mail.example",
+        "add-login_id": "matrix.colleague",
+        "add-password": PASSWORD,
+    }
+
+
+def contact_change_in(world, account):
+    """URL kwargs for a pending contact change of the target account (built once per test)."""
+    if account is None:
+        return {"pk": 999_999_999}
+    cache = world.__dict__.setdefault("_contact_changes", {})
+    if account.pk not in cache:
+        from tests.factories import PASSWORD
+        from workflows import services as flow_services
+
+        contact = world.contact_a if account == world.a else world.contact_b
+        cache[account.pk] = flow_services.contact_change_propose(
+            account=account,
+            actor=contact,
+            password=PASSWORD,
+            kind="add",
+            first_name="Pending",
+            email=f"pending.{account.pk}@mail.example",
+            login_id=f"pending.{account.pk}",
+        )
+    return {"pk": cache[account.pk].pk}
+
+
 def get_and_post(route: Route) -> list[Route]:
     """The view renders the same page for POST as for GET (it has no require_GET): the POST row
     proves that a POST is scoped exactly like the GET."""
@@ -181,6 +230,15 @@ ROUTES = [
     ),
     *get_and_post(
         Route("contacts:password_reset_complete", allowed=ok(EVERYONE_SIGNED_IN), anonymous=200)
+    ),
+    *get_and_post(
+        Route(
+            "contacts:invitation",
+            obj=invitation_link,
+            scoped=False,
+            allowed=ok(EVERYONE_SIGNED_IN),
+            anonymous=200,
+        )
     ),
     Route("contacts:logout", method="POST", allowed=ok(EVERYONE_SIGNED_IN, 302), anonymous=302),
     # Signed-in pages.
@@ -260,6 +318,27 @@ ROUTES = [
         obj=quote_in("sent"),
         data=lambda world: {"reason": "Pricing error on line 1"},
         allowed=ok(REPS, 302),
+    ),
+    # Billing-contact changes: a billing contact proposes, the account's representative decides.
+    Route(
+        "workflows:contact_change_propose",
+        method="POST",
+        obj=account_number,
+        data=add_contact,
+        allowed=ok(BILLING_CONTACTS, 302),
+    ),
+    Route(
+        "workflows:contact_change_decide",
+        method="POST",
+        obj=contact_change_in,
+        data=lambda world: {"decision": "confirm", "comment": "Matrix"},
+        allowed=ok(REPS, 302),
+    ),
+    Route(
+        "workflows:contact_change_withdraw",
+        method="POST",
+        obj=contact_change_in,
+        allowed=ok(BILLING_CONTACTS, 302),
     ),
 ]
 

@@ -90,6 +90,7 @@ def _probe_kwargs(endpoint):
     samples = {
         "number": {"AccountNumberConverter": "OV-9999999", "QuoteNumberConverter": MISSING_QUOTE},
         "rev": {"RevisionNumberConverter": "1"},
+        "pk": {"ContactChangeIdConverter": "999999999"},
     }
     kwargs = {}
     for name, converter in endpoint.converters.items():

@@ -24,6 +24,7 @@ from django.urls import resolve
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
+from contacts.changes import Action as ContactChangeAction
 from contacts.models import StaffRole
 from quotes.policy import Action
 from tests import factories
@@ -81,6 +82,29 @@ def site(world):
     accepted = qb.sent_quote(world.b, world.rep_b, title="Fuzz accepted")
     flow_services.quote_accept(quote=accepted, actor=world.contact_b, po_number="PO-1")
     other = qb.sent_quote(world.b, world.rep_b, title="Fuzz other account")
+    # A pending contact change on each account, and one decided on A.
+    contact_changes = [
+        flow_services.contact_change_propose(
+            account=account,
+            actor=contact,
+            password=factories.PASSWORD,
+            kind="add",
+            first_name="Fuzz",
+            email=f"fuzz.{account.pk}@mail.example",
+            login_id=f"fuzz.{account.pk}",
+        )
+        for account, contact in ((world.a, world.contact_a), (world.b, world.contact_b))
+    ]
+    decided = flow_services.contact_change_propose(
+        account=world.a,
+        actor=world.contact_a,
+        password=factories.PASSWORD,
+        kind="make_primary",
+        target_id=world.contact_a2.pk,
+    )
+    flow_services.contact_change_decide(
+        change=decided, actor=world.rep_a, action=ContactChangeAction.DECLINE, comment="No"
+    )
     uid, token = fuzz.reset_link(world.contact_a2)  # contact_a2 never signs in here
     people = {role: world.user(role) for role in ROLES if role not in ("anonymous", "admin")}
     people["admin"] = admin_user
@@ -89,6 +113,7 @@ def site(world):
         "account": world.a,
         "account_numbers": [world.a.number, world.b.number],
         "quote_numbers": [q.number for q in (draft, pending, sent, changes, accepted, other)],
+        "contact_change_ids": [str(c.pk) for c in (*contact_changes, decided)],
         "reset_uid": uid,
         "reset_token": token,
     }

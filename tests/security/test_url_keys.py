@@ -12,21 +12,32 @@ from django.test import Client
 
 from corp_billing.converters import (
     AccountNumberConverter,
+    ContactChangeIdConverter,
     QuoteNumberConverter,
     RevisionNumberConverter,
 )
 from tests import quote_builders as qb
+from tests.factories import PASSWORD
+from workflows import services as flow_services
 
 from .snapshot import db_snapshot
 from .urlmap import project_endpoints
 
-KEY_CONVERTERS = (AccountNumberConverter, QuoteNumberConverter, RevisionNumberConverter)
+KEY_CONVERTERS = (
+    AccountNumberConverter,
+    QuoteNumberConverter,
+    RevisionNumberConverter,
+    ContactChangeIdConverter,
+)
 
 # Parameters that are not keys of our objects: Django's password-reset view decodes them itself
 # and answers "invalid link" for anything it cannot use.
 NOT_KEYS = {
     ("contacts:password_reset_confirm", "uidb64"),
     ("contacts:password_reset_confirm", "token"),
+    # The invitation link is decoded and checked the same way by its own view.
+    ("contacts:invitation", "uidb64"),
+    ("contacts:invitation", "token"),
 }
 
 GARBAGE = {
@@ -70,6 +81,16 @@ GARBAGE = {
         "1e3",
         " 1",
     ],
+    ContactChangeIdConverter: [
+        "\x00",
+        "1\x00",
+        "-1",
+        "١",
+        "9" * 30,
+        "1.0",
+        " 1",
+        "' OR 1=1 --",
+    ],
 }
 
 
@@ -107,6 +128,7 @@ def test_the_converters_accept_every_real_key(world):
         AccountNumberConverter: ["OV-1002345", "OV-1002346", "OV-2000101", world.a.number],
         QuoteNumberConverter: [quote.number, "Q-2026-000123", "Q-2099-999999", "Q-2026-1000000"],
         RevisionNumberConverter: ["1", "12", "999999999"],
+        ContactChangeIdConverter: ["1", "4711", "999999999"],
     }
     # Then each key matches its converter whole
     for converter, values in keys.items():
@@ -117,10 +139,20 @@ def test_the_converters_accept_every_real_key(world):
 @pytest.fixture
 def real_keys(world):
     quote = qb.sent_quote(world.a, world.rep_a)
+    change = flow_services.contact_change_propose(
+        account=world.a,
+        actor=world.contact_a,
+        password=PASSWORD,
+        kind="add",
+        first_name="Key",
+        email="key@mail.example",
+        login_id="key.contact",
+    )
     return {
         AccountNumberConverter: world.a.number,
         QuoteNumberConverter: quote.number,
         RevisionNumberConverter: "1",
+        ContactChangeIdConverter: str(change.pk),
     }
 
 

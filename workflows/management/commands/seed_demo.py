@@ -2,6 +2,7 @@ from django.core.management.base import BaseCommand
 
 from contacts import demo as contacts_demo
 from quotes import demo as quotes_demo
+from workflows import contact_change_demo
 
 
 class Command(BaseCommand):
@@ -15,6 +16,8 @@ class Command(BaseCommand):
         created = contacts_demo.load(progress=self.stdout.write)
         self.stdout.write("Loading the price book…")
         created["products"] = quotes_demo.load(progress=self.stdout.write)
+        self.stdout.write("Loading the demo billing-contact changes…")
+        created["contact changes"] = contact_change_demo.load(progress=self.stdout.write)
         summary = ", ".join(f"{n} {what}" for what, n in created.items())
         self.stdout.write(self.style.SUCCESS(f"Demo data ready ({summary} created)."))
         self.stdout.write(f"Every demo login uses the password: {contacts_demo.DEMO_PASSWORD}")
