@@ -48,6 +48,20 @@ class RevisionNumberConverter:
         return str(value)
 
 
+class ObjectIdConverter:
+    """The id of an object whose own number is not a key (a purchase order's number is the
+    customer's free text, unique within an account only): 1 to 999,999,999, like a revision."""
+
+    regex = "[1-9][0-9]{0,8}"
+
+    def to_python(self, value: str) -> int:
+        return int(value)
+
+    def to_url(self, value: int) -> str:
+        return str(value)
+
+
 register_converter(AccountNumberConverter, "account_number")
 register_converter(QuoteNumberConverter, "quote_number")
 register_converter(RevisionNumberConverter, "revision")
+register_converter(ObjectIdConverter, "object_id")

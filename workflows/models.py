@@ -2,6 +2,7 @@ from django.db import models
 from viewflow.workflow.models import Process
 
 from contacts.models import Account
+from purchase_orders.models import PurchaseOrderChange
 from quotes.models import Quote
 
 
@@ -17,3 +18,16 @@ class QuoteProcess(Process):
     @property
     def account(self) -> Account:
         return self.quote.account
+
+
+class POChangeProcess(Process):
+    """One proposed PO change on its way: review, and re-basing after a conflict."""
+
+    change = models.ForeignKey(PurchaseOrderChange, on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        verbose_name = "PO change process"
+
+    @property
+    def account(self) -> Account:
+        return self.change.purchase_order.account

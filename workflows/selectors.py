@@ -1,3 +1,5 @@
+from typing import Any
+
 from django.db import connection
 from django.db.models import QuerySet
 from django.http import HttpRequest
@@ -7,17 +9,25 @@ from contacts.models import User
 from contacts.permissions import has_all_accounts, scoped_to_accounts
 from corp_billing.paging import PAGE_SIZE, Page, cursor_filter, directed, keyset_page
 
-from .flows import QuoteFlow
-from .models import QuoteProcess
+from .flows import POChangeFlow, QuoteFlow
+from .models import POChangeProcess, QuoteProcess
 from .tasks import OPEN
 
-# Each human task, the right it needs on the quote's account, and what the inbox calls it.
+# Each human task, the right it needs on the process's account, and what the inbox calls it.
 TASKS = (
     (QuoteFlow.deal_desk_review, "approve_deal", "Approve or send back"),
     (QuoteFlow.customer_decision, "approve_quote", "Accept, reject or request changes"),
     (QuoteFlow.revise, "draft_quote", "Revise and resubmit"),
+    (POChangeFlow.review, "review_po_change", "Approve or reject the PO change"),
+    (POChangeFlow.rebase, "propose_po_change", "Re-base or withdraw the PO change"),
 )
 LABELS = {node: label for node, _, label in TASKS}
+
+# Each flow's process model and the path from it to its account, for scoping the inbox.
+PROCESS_SCOPE: dict[Any, tuple[Any, str]] = {
+    QuoteFlow: (QuoteProcess, "quote__account"),
+    POChangeFlow: (POChangeProcess, "change__purchase_order__account"),
+}
 
 
 INBOX_ORDER = ["created", "id"]
@@ -38,11 +48,10 @@ def inbox_tasks(*, user: User, request: HttpRequest | None = None) -> QuerySet[T
     for node, codename, _ in TASKS:
         arm = Task.objects.filter(flow_task=node, status__in=OPEN)
         if not has_all_accounts(user, codename):
-            # Processes of quotes on the user's accounts: task → quote process → quote, by keys
-            # (no join through viewflow's base process table).
-            processes = scoped_to_accounts(
-                QuoteProcess.objects.all(), user, codename, field="quote__account"
-            )
+            # Processes on the user's accounts: task → process → its object, by keys (no join
+            # through viewflow's base process table).
+            model, field = PROCESS_SCOPE[node.flow_class]
+            processes = scoped_to_accounts(model.objects.all(), user, codename, field=field)
             arm = arm.filter(process_id__in=processes.order_by().values("process_ptr_id"))
         if per_arm:
             if where is not None:
@@ -59,12 +68,13 @@ def _inbox_rows(tasks: QuerySet[Task]) -> QuerySet[Task]:
     return tasks.select_related(
         "process__quoteprocess__quote__account",
         "process__quoteprocess__quote__current_revision",
+        "process__pochangeprocess__change__purchase_order__account",
     )
 
 
 def inbox(*, user: User, request: HttpRequest | None = None) -> Page:
-    """One page (``corp_billing.paging``) of ``inbox_tasks``; each task carries ``quote`` and
-    ``label``."""
+    """One page (``corp_billing.paging``) of ``inbox_tasks``; each task carries ``label`` and
+    either ``quote`` or ``po_change`` (its object)."""
     page = keyset_page(
         inbox_tasks(user=user, request=request),
         ordering=INBOX_ORDER,
@@ -72,6 +82,11 @@ def inbox(*, user: User, request: HttpRequest | None = None) -> Page:
         rows=_inbox_rows,
     )
     for task in page.rows:
-        task.quote = task.process.quoteprocess.quote
         task.label = LABELS[task.flow_task]
+        task.quote = None
+        task.po_change = None
+        if task.flow_task.flow_class is POChangeFlow:
+            task.po_change = task.process.pochangeprocess.change
+        else:
+            task.quote = task.process.quoteprocess.quote
     return page

@@ -27,6 +27,7 @@ from hypothesis import strategies as st
 from contacts.models import StaffRole
 from quotes.policy import Action
 from tests import factories
+from tests import po_builders as pb
 from tests import quote_builders as qb
 from workflows import services as flow_services
 
@@ -79,7 +80,7 @@ def site(world):
         quote=changes, actor=world.contact_a, action=Action.REQUEST_CHANGES, comment="More"
     )
     accepted = qb.sent_quote(world.b, world.rep_b, title="Fuzz accepted")
-    flow_services.quote_accept(quote=accepted, actor=world.contact_b, po_number="PO-1")
+    flow_services.quote_accept(quote=accepted, actor=world.contact_b, new_po=pb.new_po("PO-1"))
     other = qb.sent_quote(world.b, world.rep_b, title="Fuzz other account")
     uid, token = fuzz.reset_link(world.contact_a2)  # contact_a2 never signs in here
     people = {role: world.user(role) for role in ROLES if role not in ("anonymous", "admin")}

@@ -12,6 +12,7 @@ from django.test import Client
 
 from corp_billing.converters import (
     AccountNumberConverter,
+    ObjectIdConverter,
     QuoteNumberConverter,
     RevisionNumberConverter,
 )
@@ -20,7 +21,12 @@ from tests import quote_builders as qb
 from .snapshot import db_snapshot
 from .urlmap import project_endpoints
 
-KEY_CONVERTERS = (AccountNumberConverter, QuoteNumberConverter, RevisionNumberConverter)
+KEY_CONVERTERS = (
+    AccountNumberConverter,
+    QuoteNumberConverter,
+    RevisionNumberConverter,
+    ObjectIdConverter,
+)
 
 # Parameters that are not keys of our objects: Django's password-reset view decodes them itself
 # and answers "invalid link" for anything it cannot use.
@@ -60,6 +66,7 @@ GARBAGE = {
         "'; DROP TABLE quotes_quote; --",
         "x" * 5000,
     ],
+    ObjectIdConverter: ["\x00", "1\x00", "0", "-1", "١", "9" * 30, "1.0", " 1", "01"],
     RevisionNumberConverter: [
         "\x00",
         "1\x00",
@@ -107,6 +114,7 @@ def test_the_converters_accept_every_real_key(world):
         AccountNumberConverter: ["OV-1002345", "OV-1002346", "OV-2000101", world.a.number],
         QuoteNumberConverter: [quote.number, "Q-2026-000123", "Q-2099-999999", "Q-2026-1000000"],
         RevisionNumberConverter: ["1", "12", "999999999"],
+        ObjectIdConverter: ["1", "12", "999999999"],
     }
     # Then each key matches its converter whole
     for converter, values in keys.items():
@@ -121,6 +129,7 @@ def real_keys(world):
         AccountNumberConverter: world.a.number,
         QuoteNumberConverter: quote.number,
         RevisionNumberConverter: "1",
+        ObjectIdConverter: "1",
     }
 
 
