@@ -189,7 +189,7 @@ def usable_for(*, account: Account) -> list[PurchaseOrder]:
             valid_to__gte=today,
         ).select_related("account")
     )
-    return [po for po in pos.order_by("valid_to", "id")[:100] if po.remaining > 0]
+    return [po for po in pos.order_by("valid_to", "id")[:100] if po.remaining > 0]  # type: ignore[attr-defined]
 
 
 def prefetch_changes(queryset: QuerySet[PurchaseOrder]) -> QuerySet[PurchaseOrder]:

@@ -218,7 +218,11 @@ def quote_accept_with_po(
             raise ValidationError("Choose a purchase order of this account.")
         po = purchase_order
     po = _lock(po.pk)
-    policy.require_po(actor, Action.DRAW, po)
+    try:
+        policy.require_po(actor, Action.DRAW, po)
+    except POConflict as exc:
+        # Shown on the quote page like any other PO refusal: the quote itself did not move on.
+        raise ValidationError(str(exc)) from None
     _check_draw(po, revision, policy.today_for(account))
     return quote_services.revision_accept(
         revision=revision, actor=actor, purchase_order=po, request=request
