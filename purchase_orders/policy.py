@@ -118,6 +118,15 @@ def change_actions(
     )
 
 
+def awaits_rebase(change: PurchaseOrderChange) -> bool:
+    """The change could not be applied (its PO moved on) and waits for a billing contact."""
+    return any(t.source == change.status and t.action == Action.REBASE for t in CHANGE_TRANSITIONS)
+
+
+def may_create(perms: frozenset[str]) -> bool:
+    return RIGHTS[Action.CREATE] in perms
+
+
 def require_right(actor: User, action: Action, account: Account) -> frozenset[str]:
     """PermissionDenied (shown as the same 404 as a missing page) unless ``actor`` holds the
     action's right on ``account``; returns their rights there."""

@@ -147,6 +147,12 @@ def document_get_for_user(*, user: User, pk: int) -> PurchaseOrderDocument:
     return document
 
 
+def po_of_account(*, account: Account, pk: int) -> PurchaseOrder | None:
+    """The account's PO ``pk`` to charge a quote to; None for another account's or a missing
+    one (the caller answers both alike)."""
+    return PurchaseOrder.objects.filter(pk=pk, account=account).first()
+
+
 def po_changes(*, po: PurchaseOrder) -> QuerySet[PurchaseOrderChange]:
     """Every change of ``po``, newest first, with who proposed and decided and the document:
     page it with ``keyset_page(..., ordering=CHANGE_ORDER)``."""

@@ -42,25 +42,19 @@ def ledger_all(request: AuthenticatedRequest) -> HttpResponse:
 @require_GET
 def ledger(request: AuthenticatedRequest, number: str) -> HttpResponse:
     account = selectors.account_for_ledger(user=request.user, number=number)
-    may_create = Action.CREATE in _create_rights(request, account)
     return _ledger_page(
         request,
         selectors.ledger(user=request.user, account=account),
         account=account,
-        may_create=may_create,
+        may_create=policy.may_create(account_permissions(request.user, account)),
     )
-
-
-def _create_rights(request: AuthenticatedRequest, account) -> set[Action]:
-    perms = account_permissions(request.user, account)
-    return {Action.CREATE} if policy.RIGHTS[Action.CREATE] in perms else set()
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
 def po_create(request: AuthenticatedRequest, number: str) -> HttpResponse:
     account = selectors.account_for_ledger(user=request.user, number=number)
-    if Action.CREATE not in _create_rights(request, account):
+    if not policy.may_create(account_permissions(request.user, account)):
         raise Http404("No such page")
     form = PurchaseOrderForm(data=request.POST or None, files=request.FILES or None)
     if request.method == "POST" and form.is_valid():
@@ -90,7 +84,7 @@ def po_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     for change in selectors.po_open_changes(po=po):
         change.purchase_order = po
         actions = {a.value for a in policy.change_actions(request.user, change, perms=perms)}
-        open_changes.append((change, actions))
+        open_changes.append((change, actions, policy.awaits_rebase(change)))
     may_propose = Action.PROPOSE_CHANGE in policy.po_actions(request.user, po, perms=perms)
     proposal = ChangeProposalForm(
         initial={

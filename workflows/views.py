@@ -143,9 +143,7 @@ def quote_decide(request: AuthenticatedRequest, number: str) -> HttpResponse:
         chosen = po_form.cleaned_data.get("purchase_order")
         # A PO of another account (or none) is the same "not found" as a PO that does not exist.
         purchase_order = (
-            PurchaseOrder.objects.filter(pk=chosen, account=quote.account).first()
-            if chosen
-            else None
+            po_selectors.po_of_account(account=quote.account, pk=chosen) if chosen else None
         )
         if chosen and purchase_order is None:
             return _invalid_message(
