@@ -529,3 +529,52 @@ def test_the_review_task_is_offered_only_to_reviewers_of_the_account(world, po, 
     assert Task.objects.filter(flow_task=POChangeFlow.review, status=STATUS.NEW).count() == 1
     for role in ("rep_b", "deal_desk", "member_a", "contact_b"):
         assert inbox(as_user(getattr(world, role))) == [], role
+
+
+# --- withdrawn, and rights checked again when a step is executed -----------------------------
+
+
+def test_a_change_in_conflict_can_be_withdrawn(world, po, as_user):
+    contact, rep = as_user(world.contact_a), as_user(world.rep_a)
+    propose(contact, po, amount="12000")
+    propose(contact, po, amount="15000")
+    first, second = PurchaseOrderChange.objects.order_by("id")
+    review(rep, first, "approve")
+    review(rep, second, "approve")
+    page = contact.post(
+        reverse("workflows:po_change_conflict", args=[second.pk]),
+        {"decision": "withdraw"},
+        follow=True,
+    )
+    assert alerts(page) == [("success", "Withdrawn: the purchase order stays as it is.")]
+    second.refresh_from_db()
+    po.refresh_from_db()
+    assert second.status == ChangeStatus.WITHDRAWN
+    assert (po.amount, po.version) == (Decimal("12000"), 2)
+    assert POChangeProcess.objects.get(change=second).status == PROCESS.DONE
+    assert inbox(contact) == []
+
+
+def test_a_representative_removed_from_the_account_can_no_longer_decide(world, po, as_user):
+    from contacts import services as contact_services
+    from contacts.models import Membership
+
+    propose(as_user(world.contact_a), po, amount="12000")
+    change = PurchaseOrderChange.objects.get()
+    rep = as_user(world.rep_a)
+    assert inbox(rep) == [(REVIEW_LABEL, "PO-100")]
+    # When the representative is taken off the account after the task was offered
+    contact_services.membership_remove(
+        membership=Membership.objects.get(account=world.a, user=world.rep_a)
+    )
+    world.rep_a.refresh_from_db()
+    rep = as_user(world.rep_a)  # their sessions were ended: they sign in again
+    before = db_snapshot()
+    response = rep.post(
+        reverse("workflows:po_change_review", args=[change.pk]), {"decision": "approve"}
+    )
+    # Then approving is the same 404 as a missing change, and nothing changed
+    assert response.status_code == 404
+    assert db_snapshot() == before
+    change.refresh_from_db()
+    assert change.status == ChangeStatus.PENDING
