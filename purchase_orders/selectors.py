@@ -50,6 +50,14 @@ def readable(queryset: QuerySet, user: User, *, field: str = "account") -> Query
     return by_right[0] | by_right[1]
 
 
+def accounts_to_create_on(*, user: User) -> list[Account]:
+    """The accounts on which ``user`` may enter a PO (billing contacts: their own), by name;
+    the PO list links each one's ledger and create page."""
+    right = policy.RIGHTS[policy.Action.CREATE]
+    accounts = scoped_to_accounts(Account.objects.all(), user, right, field="pk")
+    return list(accounts.order_by("name", "id")[:20])
+
+
 def may_read_some_ledger(user: User) -> bool:
     return readable(Account.objects.all(), user, field="pk").exists()
 

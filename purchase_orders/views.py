@@ -35,7 +35,11 @@ def ledger_all(request: AuthenticatedRequest) -> HttpResponse:
     """Every PO the person reads, across their accounts (finance: all accounts)."""
     if not selectors.may_read_some_ledger(request.user):
         raise Http404("No such page")
-    return _ledger_page(request, selectors.ledger(user=request.user))
+    return _ledger_page(
+        request,
+        selectors.ledger(user=request.user),
+        create_accounts=selectors.accounts_to_create_on(user=request.user),
+    )
 
 
 @login_required
