@@ -34,6 +34,14 @@ class AuditAction(models.TextChoices):
     REAUTHENTICATION_FAILED = "reauthentication.failed", "Password re-entry failed"
     INVITATION_SENT = "invitation.sent", "Invitation to set a password sent"
     INVITATION_ACCEPTED = "invitation.accepted", "Invitation accepted: password set"
+    PO_CREATED = "po.created", "Purchase order created"
+    PO_DOCUMENT_UPLOADED = "po.document_uploaded", "Purchase-order document uploaded"
+    PO_CHANGE_PROPOSED = "po_change.proposed", "Purchase-order change proposed"
+    PO_CHANGE_APPROVED = "po_change.approved", "Purchase-order change approved and applied"
+    PO_CHANGE_REJECTED = "po_change.rejected", "Purchase-order change rejected"
+    PO_CHANGE_CONFLICTED = "po_change.conflicted", "Purchase-order change in conflict"
+    PO_CHANGE_REBASED = "po_change.rebased", "Purchase-order change re-based"
+    PO_CHANGE_WITHDRAWN = "po_change.withdrawn", "Purchase-order change withdrawn"
 
 
 class AuditEventQuerySet(models.QuerySet):

@@ -11,8 +11,14 @@ def portal(request):
             nav.append(("Accounts", reverse("contacts:staff_home")))
         else:
             nav.append(("My account", reverse("contacts:home")))
-        if user.is_vendor_staff or user.memberships.filter(role="billing_contact").exists():
+        is_contact = (
+            not user.is_vendor_staff and user.memberships.filter(role="billing_contact").exists()
+        )
+        if user.is_vendor_staff or is_contact:
             nav.append(("Quotes", reverse("quotes:list")))
+            # Those who read ledgers: billing contacts, representatives and finance.
+            if is_contact or user.staff_role in ("representative", "finance"):
+                nav.append(("Purchase orders", reverse("purchase_orders:list")))
             nav.append(("My tasks", reverse("workflows:inbox")))
         if user.is_staff:
             nav.append(("Administration", reverse("admin:index")))

@@ -48,10 +48,12 @@ class RevisionNumberConverter:
         return str(value)
 
 
-class ContactChangeIdConverter:
-    """The id of a billing-contact change (at most nine digits, like a revision number)."""
+class ObjectIdConverter:
+    """The id of an object whose own number is not a key (a purchase order's number is the
+    customer's free text, unique within an account only; a billing-contact change has no
+    number): 1 to 999,999,999, like a revision."""
 
-    regex = "[0-9]{1,9}"
+    regex = "[1-9][0-9]{0,8}"
 
     def to_python(self, value: str) -> int:
         return int(value)
@@ -63,4 +65,4 @@ class ContactChangeIdConverter:
 register_converter(AccountNumberConverter, "account_number")
 register_converter(QuoteNumberConverter, "quote_number")
 register_converter(RevisionNumberConverter, "revision")
-register_converter(ContactChangeIdConverter, "contact_change")
+register_converter(ObjectIdConverter, "object_id")

@@ -183,6 +183,12 @@ DATA_UPLOAD_MAX_NUMBER_FIELDS = 10_000
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 # --- end long quotes -------------------------------------------------------------------------
 
+# --- Private files (purchase-order documents) -------------------------------------------------
+# Uploaded customer documents live here, outside STATIC_ROOT and any URL: nothing serves this
+# directory. They are read only by access-checked views (purchase_orders.views.document_download).
+PRIVATE_FILES_ROOT = Path(env.str("PRIVATE_FILES_ROOT", default=str(BASE_DIR / "private_files")))
+# --- end private files -----------------------------------------------------------------------
+
 # --- Client address behind the TLS proxy (throttling and audit) -------------------------------
 # How many reverse proxies in front of the app append to X-Forwarded-For. 0: the app is reached
 # directly and REMOTE_ADDR is the client. N: the client is the Nth entry from the right, so a

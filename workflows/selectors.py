@@ -11,8 +11,8 @@ from contacts.models import ContactChangeKind, User
 from contacts.permissions import has_all_accounts
 from corp_billing.paging import PAGE_SIZE, Page, cursor_filter, directed, keyset_page
 
-from .flows import ContactChangeFlow, QuoteFlow
-from .models import ContactChangeProcess, QuoteProcess
+from .flows import ContactChangeFlow, POChangeFlow, QuoteFlow
+from .models import ContactChangeProcess, POChangeProcess, QuoteProcess
 from .tasks import OPEN
 
 # Each human task, the right it needs on its process's account, and what the inbox calls it.
@@ -21,6 +21,8 @@ TASKS = (
     (QuoteFlow.customer_decision, "approve_quote", "Accept, reject or request changes"),
     (QuoteFlow.revise, "draft_quote", "Revise and resubmit"),
     (ContactChangeFlow.confirm, "review_contact_change", "Confirm or decline contact change"),
+    (POChangeFlow.review, "review_po_change", "Approve or reject the PO change"),
+    (POChangeFlow.rebase, "propose_po_change", "Re-base or withdraw the PO change"),
 )
 LABELS = {node: label for node, _, label in TASKS}
 
@@ -29,6 +31,7 @@ LABELS = {node: label for node, _, label in TASKS}
 PROCESSES: dict[type, Any] = {
     QuoteFlow: QuoteProcess,
     ContactChangeFlow: ContactChangeProcess,
+    POChangeFlow: POChangeProcess,
 }
 
 # What an inbox row shows of each flow's object, read as plain values by key paths from the
@@ -36,6 +39,7 @@ PROCESSES: dict[type, Any] = {
 # with viewflow's JSON columns. Each flow's ``_describe`` turns them into the row's text.
 _QUOTE = "process__quoteprocess__quote__"
 _CONTACT = "process__contactchangeprocess__change__"
+_PO_CHANGE = "process__pochangeprocess__change__"
 ROW_VALUES: dict[type, dict[str, F]] = {
     QuoteFlow: {
         "quote_number": F(f"{_QUOTE}number"),
@@ -57,6 +61,14 @@ ROW_VALUES: dict[type, dict[str, F]] = {
         "contact_new_login": F(f"{_CONTACT}new_login_id"),
         "contact_account_number": F(f"{_CONTACT}account__number"),
         "contact_account_name": F(f"{_CONTACT}account__name"),
+    },
+    POChangeFlow: {
+        "po": F(f"{_PO_CHANGE}purchase_order_id"),
+        "po_number": F(f"{_PO_CHANGE}purchase_order__number"),
+        "po_currency": F(f"{_PO_CHANGE}purchase_order__currency"),
+        "po_account_number": F(f"{_PO_CHANGE}purchase_order__account__number"),
+        "po_account_name": F(f"{_PO_CHANGE}purchase_order__account__name"),
+        "po_proposed_amount": F(f"{_PO_CHANGE}amount"),
     },
 }
 
@@ -91,7 +103,21 @@ def _describe_contact_change(values: dict) -> dict:
     }
 
 
-DESCRIBE = {QuoteFlow: _describe_quote, ContactChangeFlow: _describe_contact_change}
+def _describe_po_change(values: dict) -> dict:
+    return {
+        "link": reverse("purchase_orders:detail", args=[values["po"]]),
+        "subject": f"PO {values['po_number']} — proposed change",
+        "account": f"{values['po_account_number']} {values['po_account_name']}",
+        "amount": values["po_proposed_amount"],
+        "currency": values["po_currency"],
+    }
+
+
+DESCRIBE = {
+    QuoteFlow: _describe_quote,
+    ContactChangeFlow: _describe_contact_change,
+    POChangeFlow: _describe_po_change,
+}
 
 
 INBOX_ORDER = ["created", "id"]

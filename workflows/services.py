@@ -7,9 +7,11 @@ with the quote service that does the whole business step. Nothing here decides b
 """
 
 from collections.abc import Callable
-from datetime import datetime
+from datetime import date, datetime
+from decimal import Decimal
 from typing import TypeVar
 
+from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.http import HttpRequest
 from viewflow.workflow.status import PROCESS
@@ -17,13 +19,17 @@ from viewflow.workflow.status import PROCESS
 from contacts import changes
 from contacts import services as contact_services
 from contacts.models import Account, ContactChange, User
+from purchase_orders import policy as po_policy
+from purchase_orders import services as po_services
+from purchase_orders.models import PurchaseOrder, PurchaseOrderChange
+from purchase_orders.services import NewPurchaseOrder
 from quotes import policy
 from quotes import services as quote_services
 from quotes.models import Quote, QuoteRevision
 from quotes.policy import Action, QuoteConflict
 
-from .flows import ContactChangeFlow, QuoteFlow
-from .models import ContactChangeProcess, QuoteProcess
+from .flows import ContactChangeFlow, POChangeFlow, QuoteFlow
+from .models import ContactChangeProcess, POChangeProcess, QuoteProcess
 from .nodes import AccountTask
 from .tasks import TaskConflict, locked_message, open_task, run_task, taken_message
 
@@ -132,16 +138,27 @@ def _expire_if_due(quote: Quote) -> None:
 
 
 def quote_accept(
-    *, quote: Quote, actor: User, po_number: str = "", request: HttpRequest | None = None
+    *,
+    quote: Quote,
+    actor: User,
+    purchase_order: PurchaseOrder | None = None,
+    new_po: NewPurchaseOrder | None = None,
+    request: HttpRequest | None = None,
 ) -> None:
+    """A billing contact accepts, charging the quote to a PO of the ledger or to a new one
+    entered in the same step (required where the account requires a PO)."""
     _expire_if_due(quote)
     _step(
         quote=quote,
         node=QuoteFlow.customer_decision,
         actor=actor,
         action=Action.ACCEPT,
-        call=lambda rev: quote_services.revision_accept(
-            revision=rev, actor=actor, po_number=po_number, request=request
+        call=lambda rev: po_services.quote_accept_with_po(
+            revision=rev,
+            actor=actor,
+            purchase_order=purchase_order,
+            new=new_po,
+            request=request,
         ),
         request=request,
     )
@@ -284,5 +301,136 @@ def contact_change_decide(
         right=changes.RIGHTS[action],
         step=step,
         what="contact change",
+        request=request,
+    )
+
+
+# --- PO change orders ------------------------------------------------------------------------
+
+PO_CHANGE_LOCKED = locked_message("purchase-order change")
+PO_CHANGE_TAKEN = taken_message("purchase-order change")
+
+
+def _open_change_process(change: PurchaseOrderChange) -> POChangeProcess | None:
+    return POChangeProcess.objects.filter(change=change, status=PROCESS.NEW).order_by("-pk").first()
+
+
+def _change_step(
+    *,
+    change: PurchaseOrderChange,
+    node: AccountTask,
+    actor: User,
+    action: po_policy.Action,
+    call: Callable[[PurchaseOrderChange], T],
+    request: HttpRequest | None = None,
+) -> T:
+    """Runs ``call(change)`` as the open ``node`` task of the change's process. With no such
+    task, the change's state says why (already decided…)."""
+    po_policy.require_right(actor, action, change.purchase_order.account)
+    process = _open_change_process(change)
+    if process is None or open_task(process_pk=process.pk, node=node) is None:
+        change.refresh_from_db()
+        po_policy.require_change(actor, action, change)  # the domain's own, precise refusal
+        raise TaskConflict(PO_CHANGE_TAKEN)
+    return run_task(
+        node=node,
+        process_pk=process.pk,
+        actor=actor,
+        step=lambda: call(change),
+        what="purchase-order change",
+        request=request,
+    )
+
+
+def po_change_propose(
+    *,
+    purchase_order: PurchaseOrder,
+    actor: User,
+    base_version: int,
+    number: str,
+    amount: Decimal,
+    valid_from: date,
+    valid_to: date,
+    reason: str,
+    document: UploadedFile | None = None,
+    request: HttpRequest | None = None,
+) -> PurchaseOrderChange:
+    """A billing contact proposes a change: it is recorded and its review process starts, in
+    one transaction."""
+    po_policy.require_right(actor, po_policy.Action.PROPOSE_CHANGE, purchase_order.account)
+    with transaction.atomic():
+        change = po_services.po_change_propose(
+            purchase_order=purchase_order,
+            actor=actor,
+            base_version=base_version,
+            number=number,
+            amount=amount,
+            valid_from=valid_from,
+            valid_to=valid_to,
+            reason=reason,
+            document=document,
+            request=request,
+        )
+        POChangeFlow.start.run(change=change)
+    return change
+
+
+def po_change_approve(
+    *,
+    change: PurchaseOrderChange,
+    actor: User,
+    comment: str = "",
+    request: HttpRequest | None = None,
+) -> str:
+    """Returns the change's status: approved, or conflicted when the PO moved on."""
+    return _change_step(
+        change=change,
+        node=POChangeFlow.review,
+        actor=actor,
+        action=po_policy.Action.APPROVE,
+        call=lambda c: po_services.po_change_approve(
+            change=c, actor=actor, comment=comment, request=request
+        ),
+        request=request,
+    )
+
+
+def po_change_reject(
+    *, change: PurchaseOrderChange, actor: User, comment: str, request: HttpRequest | None = None
+) -> None:
+    _change_step(
+        change=change,
+        node=POChangeFlow.review,
+        actor=actor,
+        action=po_policy.Action.REJECT,
+        call=lambda c: po_services.po_change_reject(
+            change=c, actor=actor, comment=comment, request=request
+        ),
+        request=request,
+    )
+
+
+def po_change_rebase(
+    *, change: PurchaseOrderChange, actor: User, request: HttpRequest | None = None
+) -> None:
+    _change_step(
+        change=change,
+        node=POChangeFlow.rebase,
+        actor=actor,
+        action=po_policy.Action.REBASE,
+        call=lambda c: po_services.po_change_rebase(change=c, actor=actor, request=request),
+        request=request,
+    )
+
+
+def po_change_withdraw(
+    *, change: PurchaseOrderChange, actor: User, request: HttpRequest | None = None
+) -> None:
+    _change_step(
+        change=change,
+        node=POChangeFlow.rebase,
+        actor=actor,
+        action=po_policy.Action.WITHDRAW,
+        call=lambda c: po_services.po_change_withdraw(change=c, actor=actor, request=request),
         request=request,
     )

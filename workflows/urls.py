@@ -18,13 +18,22 @@ urlpatterns = [
         name="contact_change_propose",
     ),
     path(
-        "contact-changes/<contact_change:pk>/decide/",
+        "contact-changes/<object_id:pk>/decide/",
         views.contact_change_decide,
         name="contact_change_decide",
     ),
     path(
-        "contact-changes/<contact_change:pk>/withdraw/",
+        "contact-changes/<object_id:pk>/withdraw/",
         views.contact_change_withdraw,
         name="contact_change_withdraw",
+    ),
+    path(
+        "purchase-orders/<object_id:pk>/propose/",
+        views.po_change_propose,
+        name="po_change_propose",
+    ),
+    path("po-changes/<object_id:pk>/review/", views.po_change_review, name="po_change_review"),
+    path(
+        "po-changes/<object_id:pk>/conflict/", views.po_change_conflict, name="po_change_conflict"
     ),
 ]

@@ -130,8 +130,11 @@ def real_values(endpoint, objects) -> dict[str, list[str]]:
             values[name] = objects["quote_numbers"]
         elif converter == "RevisionNumberConverter":
             values[name] = ["1"]
-        elif converter == "ContactChangeIdConverter":
-            values[name] = objects["contact_change_ids"]
+        elif converter == "ObjectIdConverter":
+            # Ids of purchase orders, their changes and documents, per URL (see the site fixture).
+            if endpoint.name not in objects.get("object_ids", {}):
+                raise LookupError(f"{endpoint.name}: no real id for <{name}>; add one")
+            values[name] = objects["object_ids"][endpoint.name]
         elif name == "uidb64":
             values[name] = [objects["reset_uid"]]
         elif name == "token":

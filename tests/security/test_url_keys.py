@@ -12,7 +12,7 @@ from django.test import Client
 
 from corp_billing.converters import (
     AccountNumberConverter,
-    ContactChangeIdConverter,
+    ObjectIdConverter,
     QuoteNumberConverter,
     RevisionNumberConverter,
 )
@@ -27,7 +27,7 @@ KEY_CONVERTERS = (
     AccountNumberConverter,
     QuoteNumberConverter,
     RevisionNumberConverter,
-    ContactChangeIdConverter,
+    ObjectIdConverter,
 )
 
 # Parameters that are not keys of our objects: Django's password-reset view decodes them itself
@@ -71,6 +71,18 @@ GARBAGE = {
         "'; DROP TABLE quotes_quote; --",
         "x" * 5000,
     ],
+    ObjectIdConverter: [
+        "\x00",
+        "1\x00",
+        "0",
+        "-1",
+        "١",
+        "9" * 30,
+        "1.0",
+        " 1",
+        "01",
+        "' OR 1=1 --",
+    ],
     RevisionNumberConverter: [
         "\x00",
         "1\x00",
@@ -80,16 +92,6 @@ GARBAGE = {
         "1.0",
         "1e3",
         " 1",
-    ],
-    ContactChangeIdConverter: [
-        "\x00",
-        "1\x00",
-        "-1",
-        "١",
-        "9" * 30,
-        "1.0",
-        " 1",
-        "' OR 1=1 --",
     ],
 }
 
@@ -128,7 +130,7 @@ def test_the_converters_accept_every_real_key(world):
         AccountNumberConverter: ["OV-1002345", "OV-1002346", "OV-2000101", world.a.number],
         QuoteNumberConverter: [quote.number, "Q-2026-000123", "Q-2099-999999", "Q-2026-1000000"],
         RevisionNumberConverter: ["1", "12", "999999999"],
-        ContactChangeIdConverter: ["1", "4711", "999999999"],
+        ObjectIdConverter: ["1", "12", "999999999"],
     }
     # Then each key matches its converter whole
     for converter, values in keys.items():
@@ -152,7 +154,7 @@ def real_keys(world):
         AccountNumberConverter: world.a.number,
         QuoteNumberConverter: quote.number,
         RevisionNumberConverter: "1",
-        ContactChangeIdConverter: str(change.pk),
+        ObjectIdConverter: str(change.pk),
     }
 
 
