@@ -11,7 +11,8 @@ URL, not in the product). Requests are interleaved, round after round, in shuffl
 busy spell of the machine slows every page alike. Prints a Markdown table and writes it to
 ``bench/RESULTS.md``. Exits 1 when a goal is missed:
 
-* every list page (quote list, inbox, staff home) at least 0.5x the bare page's throughput;
+* every list page (quote list, inbox, staff home) at least 0.5x the bare page's throughput, for
+  the billing contact, the representative on 50 accounts, deal desk and finance;
 * a representative's quote list at 1,000 accounts within 1.5x of the same at 10 accounts;
 * the quote page with 500 lines at most 3x the 20-line page.
 
@@ -204,6 +205,7 @@ def prepare(args, write):
         "deal desk": people.deal_desk,
         "finance": people.finance,
     }
+    args.roles = set(users)
     cases = []
     for role, user in users.items():
         client = client_for(user)
@@ -265,7 +267,9 @@ def report(size, cases, args) -> tuple[str, list[str]]:
     for c in cases:
         ratio = bare[c.role].median / c.median
         goal = ""
-        if c.page in lists:
+        # The list goal is the issue's, for its four roles; the representatives on 10 and 1,000
+        # accounts are there for the growth goal below.
+        if c.page in lists and c.role in args.roles:
             ok = ratio >= GOAL_LIST_RATIO
             goal = "" if ok else " **(goal ≥ 0.5)**"
             if not ok:
