@@ -48,6 +48,33 @@ class RevisionNumberConverter:
         return str(value)
 
 
+class InvoiceNumberConverter:
+    """``INV-2026-000123`` (see ``billing_center.services._next_number``)."""
+
+    regex = "INV-[0-9]{4}-[0-9]{6,13}"
+
+    def to_python(self, value: str) -> str:
+        return value
+
+    def to_url(self, value: str) -> str:
+        return value
+
+
+class ObjectIdConverter:
+    """The key of a Billing Center plan or card within its account: 1 to 9 digits, so it always
+    fits the column (the account number beside it in the URL scopes it)."""
+
+    regex = "[0-9]{1,9}"
+
+    def to_python(self, value: str) -> int:
+        return int(value)
+
+    def to_url(self, value: int) -> str:
+        return str(value)
+
+
 register_converter(AccountNumberConverter, "account_number")
+register_converter(InvoiceNumberConverter, "invoice_number")
+register_converter(ObjectIdConverter, "object_id")
 register_converter(QuoteNumberConverter, "quote_number")
 register_converter(RevisionNumberConverter, "revision")

@@ -8,5 +8,6 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("", include("contacts.urls")),
     path("", include("quotes.urls")),
+    path("", include("billing_center.urls")),
     path("", include("workflows.urls")),
 ]
