@@ -145,6 +145,10 @@ def account_home(request, number: str):
             "contacts/contact_billing_admin.html",
             {"account": account, "primary": primary, "form": BillingAdminEmailForm()},
         )
+    if not account.is_corporate and not request.user.is_vendor_staff:
+        # A billing contact of a self-service account lands in the Billing Center (the URL is
+        # named, not imported: contacts sits below the billing_center app).
+        return redirect("billing_center:account", number=account.number)
     return render(
         request,
         "contacts/account_home.html",
