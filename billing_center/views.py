@@ -9,6 +9,9 @@ Another account's object and a missing one give the same 404.
 A change is confirmed in two posts: the first shows the preview (what is charged now, from when,
 the price per period after), the second carries the previewed figures back and the service
 refuses unless they are still exact.
+
+Method restrictions wrap the account lookup, as Django's own decorators do: a method the view
+does not serve is a 405 before anything is looked up.
 """
 
 from __future__ import annotations
@@ -145,8 +148,8 @@ def _preview_or_error(form: Any, compute: Callable[[], pricing.Preview]) -> pric
         return None
 
 
-@billing_center_page(write=True)
 @require_http_methods(["GET", "POST"])
+@billing_center_page(write=True)
 def plan_add(request: SignedInRequest, account: Account, perms: frozenset[str]) -> HttpResponse:
     form = AddPlanForm(request.POST or None, account=account)
     preview = None
@@ -192,8 +195,8 @@ def plan_add(request: SignedInRequest, account: Account, perms: frozenset[str]) 
     )
 
 
-@billing_center_page(write=True)
 @require_http_methods(["GET", "POST"])
+@billing_center_page(write=True)
 def plan_seats(
     request: SignedInRequest, account: Account, perms: frozenset[str], plan: int
 ) -> HttpResponse:
@@ -243,8 +246,8 @@ def plan_seats(
     )
 
 
-@billing_center_page(write=True)
 @require_http_methods(["GET", "POST"])
+@billing_center_page(write=True)
 def plan_frequency(
     request: SignedInRequest, account: Account, perms: frozenset[str], plan: int
 ) -> HttpResponse:
@@ -291,8 +294,8 @@ def plan_frequency(
 
 
 def _plan_action(service: Callable[..., Any], done: str) -> View:
-    @billing_center_page(write=True)
     @require_POST
+    @billing_center_page(write=True)
     def view(request: SignedInRequest, account: Account, perms: frozenset[str], plan: int):
         sub = selectors.subscription_get(user=request.user, account=account, pk=plan)
         try:
@@ -356,8 +359,8 @@ def invoice_pdf_view(
     return response
 
 
-@billing_center_page(write=True)
 @require_POST
+@billing_center_page(write=True)
 def invoice_pay(
     request: SignedInRequest, account: Account, perms: frozenset[str], invoice: str
 ) -> HttpResponse:
@@ -375,8 +378,8 @@ def invoice_pay(
 
 
 @sensitive_post_parameters("number", "cvc")
-@billing_center_page()
 @require_http_methods(["GET", "POST"])
+@billing_center_page()
 @sensitive_variables("form")
 def payment(request: SignedInRequest, account: Account, perms: frozenset[str]) -> HttpResponse:
     may_manage = policy.may_create(request.user, account, perms=perms)
@@ -414,8 +417,8 @@ def payment(request: SignedInRequest, account: Account, perms: frozenset[str]) -
 
 
 def _method_action(service: Callable[..., Any], done: str) -> View:
-    @billing_center_page(write=True)
     @require_POST
+    @billing_center_page(write=True)
     def view(request: SignedInRequest, account: Account, perms: frozenset[str], method: int):
         found = selectors.payment_method_get(user=request.user, account=account, pk=method)
         try:

@@ -12,6 +12,8 @@ from django.test import Client
 
 from corp_billing.converters import (
     AccountNumberConverter,
+    InvoiceNumberConverter,
+    ObjectIdConverter,
     QuoteNumberConverter,
     RevisionNumberConverter,
 )
@@ -20,7 +22,13 @@ from tests import quote_builders as qb
 from .snapshot import db_snapshot
 from .urlmap import project_endpoints
 
-KEY_CONVERTERS = (AccountNumberConverter, QuoteNumberConverter, RevisionNumberConverter)
+KEY_CONVERTERS = (
+    AccountNumberConverter,
+    QuoteNumberConverter,
+    RevisionNumberConverter,
+    InvoiceNumberConverter,
+    ObjectIdConverter,
+)
 
 # Parameters that are not keys of our objects: Django's password-reset view decodes them itself
 # and answers "invalid link" for anything it cannot use.
@@ -60,6 +68,17 @@ GARBAGE = {
         "'; DROP TABLE quotes_quote; --",
         "x" * 5000,
     ],
+    InvoiceNumberConverter: [
+        "\x00",
+        "INV-2026-000001\x00",
+        "INV-２０２６-000001",
+        "INV-2026-٠٠٠٠٠١",
+        "INV-2026-000001 ",
+        "INV-2026-" + "9" * 50,
+        "inv-2026-000001",
+        "'; DROP TABLE billing_center_invoice; --",
+    ],
+    ObjectIdConverter: ["\x00", "1\x00", "-1", "١", "9" * 30, "1.0", "1e3", " 1"],
     RevisionNumberConverter: [
         "\x00",
         "1\x00",
@@ -107,6 +126,8 @@ def test_the_converters_accept_every_real_key(world):
         AccountNumberConverter: ["OV-1002345", "OV-1002346", "OV-2000101", world.a.number],
         QuoteNumberConverter: [quote.number, "Q-2026-000123", "Q-2099-999999", "Q-2026-1000000"],
         RevisionNumberConverter: ["1", "12", "999999999"],
+        InvoiceNumberConverter: ["INV-2026-000001", "INV-2026-1000000"],
+        ObjectIdConverter: ["1", "999999999"],
     }
     # Then each key matches its converter whole
     for converter, values in keys.items():
@@ -121,6 +142,8 @@ def real_keys(world):
         AccountNumberConverter: world.a.number,
         QuoteNumberConverter: quote.number,
         RevisionNumberConverter: "1",
+        InvoiceNumberConverter: "INV-2026-000001",
+        ObjectIdConverter: "1",
     }
 
 
