@@ -111,8 +111,7 @@ class CardForm(forms.Form):
     exp_year = forms.IntegerField(label="Expiry year", min_value=2000, max_value=2100)
     cvc = forms.CharField(
         label="Security code (CVC)",
-        max_length=4,
-        min_length=3,
+        max_length=10,
         widget=BlankInput(attrs={"autocomplete": "cc-csc", "inputmode": "numeric"}),
     )
 

@@ -53,8 +53,9 @@ def test_prorated_charges_never_exceed_the_full_period_price(
     unit_price = data.draw(unit_prices(currency))
     end = periods.period_end(start, frequency, start.day)
     total_days = (end - start).days
-    days = sorted(data.draw(st.lists(st.integers(0, total_days), min_size=len(added),
-                                     max_size=len(added))))
+    days = sorted(
+        data.draw(st.lists(st.integers(0, total_days), min_size=len(added), max_size=len(added)))
+    )
     charged = periods.period_price(quantity, unit_price, currency)
     seats = quantity
     for offset, more in zip(days, added, strict=True):
@@ -85,7 +86,9 @@ def test_prorated_charges_never_exceed_the_full_period_price(
     start=st.dates(date(2025, 1, 1), date(2028, 12, 31)),
     frequency=st.sampled_from(["monthly", "annually"]),
 )
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 def test_the_charge_is_the_preview_to_the_minor_unit(
     db, currency, data, quantity, changes, start, frequency
 ):
@@ -99,8 +102,14 @@ def test_the_charge_is_the_preview_to_the_minor_unit(
             **{f"{currency}_{frequency}": str(unit_price)},
         )
         add_card(account, contact)
-        sub = add_plan(account, contact, product=product, frequency=frequency,
-                       quantity=quantity, now=at(start, account))
+        sub = add_plan(
+            account,
+            contact,
+            product=product,
+            frequency=frequency,
+            quantity=quantity,
+            now=at(start, account),
+        )
         full = [Invoice.objects.get(subscription=sub).total]
         seats = quantity
         for offset, more in changes:

@@ -106,9 +106,7 @@ def test_more_seats_are_charged_at_once_prorated_on_their_own_invoice(ss, plan):
     assert preview.charge_now == Decimal("30.97")
     assert invoice.kind == InvoiceKind.PRORATION
     assert invoice.total == preview.charge_now and invoice.status == InvoiceStatus.PAID
-    assert [(line.quantity, line.amount) for line in invoice.lines.all()] == [
-        (3, Decimal("30.97"))
-    ]
+    assert [(line.quantity, line.amount) for line in invoice.lines.all()] == [(3, Decimal("30.97"))]
     assert (invoice.period_start, invoice.period_end) == (MARCH_25, APRIL_10)
     plan.refresh_from_db()
     assert plan.quantity == 8 and not plan.has_pending_change
