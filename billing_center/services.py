@@ -178,7 +178,7 @@ def _default_method(account: Account) -> PaymentMethod | None:
     return PaymentMethod.objects.filter(account=account, is_default=True).first()
 
 
-def _charge(invoice: Invoice, method: PaymentMethod) -> str:
+def _charge(invoice: Invoice, method: PaymentMethod, now: datetime | None = None) -> str:
     """Charges ``invoice`` to ``method``; marks it paid and returns "" or returns the decline
     reason (the invoice stays due)."""
     result = get_processor().charge(
@@ -192,7 +192,7 @@ def _charge(invoice: Invoice, method: PaymentMethod) -> str:
         invoice.save(update_fields=["last_decline"])
         return result.decline_reason or "The card was declined."
     invoice.status = InvoiceStatus.PAID
-    invoice.paid_at = timezone.now()
+    invoice.paid_at = now or timezone.now()
     invoice.paid_with = method.label
     invoice.payment_reference = result.reference[:100]
     invoice.last_decline = ""
@@ -202,7 +202,7 @@ def _charge(invoice: Invoice, method: PaymentMethod) -> str:
     return ""
 
 
-def _charge_now_or_refuse(invoice: Invoice) -> None:
+def _charge_now_or_refuse(invoice: Invoice, now: datetime | None) -> None:
     """An immediate charge (new plan, more seats) is paid at once or the change does not
     happen: the caller's transaction is rolled back with the refusal."""
     method = _default_method(invoice.account)
@@ -211,10 +211,10 @@ def _charge_now_or_refuse(invoice: Invoice) -> None:
     if invoice.total == 0:
         # Nothing to charge (the period ends today): the invoice is settled as it stands.
         invoice.status = InvoiceStatus.PAID
-        invoice.paid_at = timezone.now()
+        invoice.paid_at = now or timezone.now()
         invoice.save(update_fields=["status", "paid_at"])
         return
-    declined = _charge(invoice, method)
+    declined = _charge(invoice, method, now)
     if declined:
         raise BillingConflict(
             f"Your {method.label} was declined ({declined}). Nothing was changed or charged; "
@@ -297,7 +297,7 @@ def subscription_add(
             )
         ],
     )
-    _charge_now_or_refuse(invoice)
+    _charge_now_or_refuse(invoice, now)
     _audit(
         AuditAction.PLAN_ADDED,
         actor=actor,
@@ -388,7 +388,7 @@ def subscription_change_seats(
     )
     sub.quantity = quantity
     sub.save(update_fields=["quantity"])
-    _charge_now_or_refuse(invoice)
+    _charge_now_or_refuse(invoice, now)
     _audit(
         AuditAction.PLAN_SEATS_ADDED,
         actor=actor,
