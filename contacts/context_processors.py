@@ -33,7 +33,9 @@ def portal(request):
     nav = []
     memberships: list[tuple[str, str]] = []
     if user is not None and user.is_authenticated:
-        memberships = list(user.memberships.values_list("account__kind", "role"))
+        # One query for a customer; none for vendor staff, whose pages depend on no membership.
+        if not user.is_vendor_staff:
+            memberships = list(user.memberships.values_list("account__kind", "role"))
         roles = {role for _, role in memberships}
         if user.is_vendor_staff:
             nav.append(("Accounts", reverse("contacts:staff_home")))

@@ -130,6 +130,12 @@ def real_values(endpoint, objects) -> dict[str, list[str]]:
             values[name] = objects["quote_numbers"]
         elif converter == "RevisionNumberConverter":
             values[name] = ["1"]
+        elif converter == "InvoiceNumberConverter":
+            values[name] = objects["invoice_numbers"]
+        elif converter == "ObjectIdConverter" and name == "plan":
+            values[name] = objects["plan_ids"]
+        elif converter == "ObjectIdConverter" and name == "method":
+            values[name] = objects["method_ids"]
         elif name == "uidb64":
             values[name] = [objects["reset_uid"]]
         elif name == "token":
