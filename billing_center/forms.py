@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import re
 from datetime import date
-from decimal import Decimal
 from typing import Any
 
 from django import forms
@@ -156,7 +155,3 @@ class CardForm(forms.Form):
             cvc=data["cvc"],
             holder_name=data["holder_name"].strip(),
         )
-
-
-def decimal_or_none(value: Any) -> Decimal | None:
-    return value if isinstance(value, Decimal) else None

@@ -99,6 +99,12 @@ def subscription_state(subscription: Subscription) -> str:
     return subscription.status
 
 
+def will_renew(subscription: Subscription) -> bool:
+    """Does the renewal job renew this plan at the end of its period (rather than end it)?"""
+    state = subscription_state(subscription)
+    return any(t.source == state and t.action == Action.RENEW for t in SUBSCRIPTION_TRANSITIONS)
+
+
 def payment_method_state(method: PaymentMethod) -> str:
     return DEFAULT if method.is_default else ON_FILE
 

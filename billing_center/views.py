@@ -124,7 +124,14 @@ def account(request: SignedInRequest, account: Account, perms: frozenset[str]) -
         ordering=selectors.SUBSCRIPTION_LIST_ORDER,
         request=request,
     )
-    plans = [(sub, _flags(policy.allowed_actions(request.user, sub, perms=perms))) for sub in page]
+    plans = [
+        (
+            sub,
+            _flags(policy.allowed_actions(request.user, sub, perms=perms)),
+            policy.will_renew(sub),
+        )
+        for sub in page
+    ]
     recent = list(selectors.invoice_list(user=request.user, account=account)[:5])
     return render(
         request,

@@ -35,8 +35,9 @@ def test_the_renewal_job_run_several_times_at_once_renews_once(ss):
     def run():
         try:
             barrier.wait(timeout=30)
-            call_command("renew_subscriptions", "--now", "2026-04-10T12:00:00+00:00",
-                         stdout=StringIO())
+            call_command(
+                "renew_subscriptions", "--now", "2026-04-10T12:00:00+00:00", stdout=StringIO()
+            )
         except Exception:
             errors.append(traceback.format_exc())
         finally:
