@@ -30,6 +30,7 @@ class AuditAction(models.TextChoices):
     # The Billing Center.
     PLAN_ADDED = "plan.added", "Plan added"
     PLAN_SEATS_ADDED = "plan.seats_added", "Seats added (prorated charge)"
+    PLAN_UPGRADED = "plan.upgraded", "Plan changed to a dearer product (prorated charge)"
     PLAN_CHANGE_SCHEDULED = "plan.change_scheduled", "Plan change scheduled for renewal"
     PLAN_CHANGE_WITHDRAWN = "plan.change_withdrawn", "Scheduled plan change withdrawn"
     PLAN_CANCEL_SCHEDULED = "plan.cancel_scheduled", "Plan set to cancel at end of term"

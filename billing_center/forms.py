@@ -59,6 +59,19 @@ class SeatsForm(_Confirmed):
     quantity = forms.IntegerField(label="Seats", min_value=1, max_value=MAX_SEATS)
 
 
+class PlanForm(_Confirmed):
+    product = forms.ModelChoiceField(
+        label="New plan", queryset=Product.objects.none(), empty_label=None
+    )
+
+    def __init__(self, *args: Any, offered: list[Product], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        product_field: Any = self.fields["product"]
+        product_field.queryset = Product.objects.filter(pk__in=[p.pk for p in offered]).order_by(
+            "name", "sku"
+        )
+
+
 class FrequencyForm(forms.Form):
     billing_frequency = forms.ChoiceField(choices=Frequency.choices, widget=forms.RadioSelect)
     period_price_after = forms.DecimalField(

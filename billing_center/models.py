@@ -34,7 +34,8 @@ class Subscription(models.Model):
     year. ``period_end`` is exclusive and is the next renewal date.
 
     At most one change waits for the next renewal: the ``pending_*`` fields describe the plan as it
-    will be from then on (fewer seats, or another billing frequency at that frequency's price)."""
+    will be from then on (fewer seats, a cheaper product, or another billing frequency, the last
+    two at their list price)."""
 
     account = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="subscriptions")
     product = models.ForeignKey(Product, on_delete=models.PROTECT, related_name="+")
@@ -51,6 +52,9 @@ class Subscription(models.Model):
     period_end = models.DateField()
     status = models.CharField(
         max_length=24, choices=SubscriptionStatus.choices, default=SubscriptionStatus.ACTIVE
+    )
+    pending_product = models.ForeignKey(
+        Product, on_delete=models.PROTECT, related_name="+", null=True, blank=True
     )
     pending_quantity = models.PositiveIntegerField(null=True, blank=True)
     pending_billing_frequency = models.CharField(
@@ -79,7 +83,11 @@ class Subscription(models.Model):
 
     @property
     def has_pending_change(self) -> bool:
-        return self.pending_quantity is not None or bool(self.pending_billing_frequency)
+        return (
+            self.pending_quantity is not None
+            or self.pending_product_id is not None
+            or bool(self.pending_billing_frequency)
+        )
 
 
 class InvoiceKind(models.TextChoices):

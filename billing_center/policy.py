@@ -42,6 +42,8 @@ class Action(StrEnum):
     ADD_SEATS = "add_seats"
     REDUCE_SEATS = "reduce_seats"
     CHANGE_FREQUENCY = "change_frequency"
+    UPGRADE_PLAN = "upgrade_plan"
+    DOWNGRADE_PLAN = "downgrade_plan"
     WITHDRAW_CHANGE = "withdraw_change"
     CANCEL = "cancel"
     UNDO_CANCEL = "undo_cancel"
@@ -67,6 +69,8 @@ SUBSCRIPTION_TRANSITIONS: tuple[Transition, ...] = (
     Transition(S.ACTIVE, Action.ADD_SEATS, MANAGE, S.ACTIVE, "at once, prorated charge"),
     Transition(S.ACTIVE, Action.REDUCE_SEATS, MANAGE, CHANGE_PENDING, "at the next renewal"),
     Transition(S.ACTIVE, Action.CHANGE_FREQUENCY, MANAGE, CHANGE_PENDING, "at the next renewal"),
+    Transition(S.ACTIVE, Action.UPGRADE_PLAN, MANAGE, S.ACTIVE, "dearer: at once, prorated"),
+    Transition(S.ACTIVE, Action.DOWNGRADE_PLAN, MANAGE, CHANGE_PENDING, "not dearer: at renewal"),
     Transition(S.ACTIVE, Action.CANCEL, MANAGE, S.CANCELS_AT_PERIOD_END, "at the end of term"),
     Transition(CHANGE_PENDING, Action.WITHDRAW_CHANGE, MANAGE, S.ACTIVE),
     Transition(CHANGE_PENDING, Action.CANCEL, MANAGE, S.CANCELS_AT_PERIOD_END, "change dropped"),

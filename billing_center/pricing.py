@@ -7,7 +7,7 @@ what was shown, to the minor unit. Reads only; the services write.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from decimal import Decimal
 from zoneinfo import ZoneInfo
@@ -52,6 +52,7 @@ class Preview:
 
     action: Action
     currency: str
+    product_before: Product | None
     effective_on: date
     charge_now: Decimal
     quantity_before: int
@@ -65,11 +66,12 @@ class Preview:
     period_end: date
     days_left: int = 0
     days_in_period: int = 0
+    product_after: Product | None = None
 
     @property
     def immediate(self) -> bool:
         """Takes effect at once (and is charged now) rather than at the next renewal."""
-        return self.action == Action.ADD_SEATS
+        return self.action in (Action.ADD_SEATS, Action.UPGRADE_PLAN)
 
     @property
     def frequency_after_label(self) -> str:
@@ -92,6 +94,8 @@ def new_plan_preview(
     return Preview(
         action=Action.ADD_SEATS,
         currency=account.currency,
+        product_before=None,
+        product_after=product,
         effective_on=today,
         charge_now=price,
         quantity_before=0,
@@ -112,38 +116,48 @@ def seats_preview(*, subscription: Subscription, quantity: int, today: date) -> 
     currency = sub.currency
     if quantity == sub.quantity:
         raise BillingConflict(f"The plan already has {quantity} seats; nothing to change.")
-    before = periods.period_price(sub.quantity, sub.unit_price, currency)
-    after = periods.period_price(quantity, sub.unit_price, currency)
-    common = dict(
+    at_renewal = Preview(
+        action=Action.REDUCE_SEATS,
         currency=currency,
+        product_before=sub.product,
+        product_after=sub.product,
+        effective_on=sub.period_end,
+        charge_now=round_money(0, currency),
         quantity_before=sub.quantity,
         quantity_after=quantity,
         frequency_before=sub.billing_frequency,
         frequency_after=sub.billing_frequency,
         unit_price_after=sub.unit_price,
-        period_price_before=before,
-        period_price_after=after,
+        period_price_before=periods.period_price(sub.quantity, sub.unit_price, currency),
+        period_price_after=periods.period_price(quantity, sub.unit_price, currency),
         period_start=sub.period_start,
         period_end=sub.period_end,
     )
     if quantity < sub.quantity:
-        return Preview(
-            action=Action.REDUCE_SEATS,
-            effective_on=sub.period_end,
-            charge_now=round_money(0, currency),
-            **common,
-        )
-    left, total = periods.days_remaining(start=sub.period_start, end=sub.period_end, today=today)
-    charge = periods.prorated(
-        old_period_price=before, new_period_price=after, left=left, total=total, currency=currency
+        return at_renewal
+    return _at_once(at_renewal, Action.ADD_SEATS, today)
+
+
+def _at_once(preview: Preview, action: Action, today: date) -> Preview:
+    """``preview`` as a change taking effect today: the difference of the period prices for the
+    days left of the current period."""
+    left, total = periods.days_remaining(
+        start=preview.period_start, end=preview.period_end, today=today
     )
-    return Preview(
-        action=Action.ADD_SEATS,
+    charge = periods.prorated(
+        old_period_price=preview.period_price_before,
+        new_period_price=preview.period_price_after,
+        left=left,
+        total=total,
+        currency=preview.currency,
+    )
+    return replace(
+        preview,
+        action=action,
         effective_on=today,
         charge_now=charge,
         days_left=left,
         days_in_period=total,
-        **common,
     )
 
 
@@ -161,6 +175,8 @@ def frequency_preview(*, subscription: Subscription, frequency: str) -> Preview:
     return Preview(
         action=Action.CHANGE_FREQUENCY,
         currency=sub.currency,
+        product_before=sub.product,
+        product_after=sub.product,
         effective_on=sub.period_end,
         charge_now=round_money(0, sub.currency),
         quantity_before=sub.quantity,
@@ -173,6 +189,52 @@ def frequency_preview(*, subscription: Subscription, frequency: str) -> Preview:
         period_start=sub.period_start,
         period_end=sub.period_end,
     )
+
+
+def plans_on_offer(subscription: Subscription) -> list[Product]:
+    """The other products this plan may change to: sold in its currency at its frequency."""
+    sold = Price.objects.filter(
+        currency=subscription.currency, billing_frequency=subscription.billing_frequency
+    ).values("product_id")
+    return list(
+        Product.objects.filter(pk__in=sold, is_active=True)
+        .exclude(pk=subscription.product_id)
+        .order_by("name", "sku")
+    )
+
+
+def plan_preview(*, subscription: Subscription, product: Product, today: date) -> Preview:
+    """Another product for the same seats: a dearer one at once, the difference prorated over
+    the days left (like more seats); a cheaper one (or one at the same price) at the renewal."""
+    sub = subscription
+    if product.pk == sub.product_id:
+        raise BillingConflict("The plan is already for that product; nothing to change.")
+    unit_price = list_price(product, sub.currency, sub.billing_frequency)
+    if unit_price is None:
+        raise BillingConflict(
+            f"{product.name} is not sold {Frequency(sub.billing_frequency).label.lower()} in "
+            f"{sub.currency}."
+        )
+    at_renewal = Preview(
+        action=Action.DOWNGRADE_PLAN,
+        currency=sub.currency,
+        product_before=sub.product,
+        product_after=product,
+        effective_on=sub.period_end,
+        charge_now=round_money(0, sub.currency),
+        quantity_before=sub.quantity,
+        quantity_after=sub.quantity,
+        frequency_before=sub.billing_frequency,
+        frequency_after=sub.billing_frequency,
+        unit_price_after=unit_price,
+        period_price_before=periods.period_price(sub.quantity, sub.unit_price, sub.currency),
+        period_price_after=periods.period_price(sub.quantity, unit_price, sub.currency),
+        period_start=sub.period_start,
+        period_end=sub.period_end,
+    )
+    if unit_price <= sub.unit_price:
+        return at_renewal
+    return _at_once(at_renewal, Action.UPGRADE_PLAN, today)
 
 
 def require_confirmed(preview: Preview, *, charge_now: Decimal, effective_on: date) -> None:

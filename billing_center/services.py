@@ -66,6 +66,7 @@ def _plan_state(sub: Subscription) -> dict[str, Any]:
         "currency": sub.currency,
         "period": [sub.period_start.isoformat(), sub.period_end.isoformat()],
         "status": sub.status,
+        "pending_product": sub.pending_product.sku if sub.pending_product else None,
         "pending_seats": sub.pending_quantity,
         "pending_billing_frequency": sub.pending_billing_frequency,
         "pending_unit_price": (
@@ -236,6 +237,21 @@ def _seat_line(
         unit_price=unit_price,
         amount=periods.period_price(quantity, unit_price, sub.currency),
     )
+
+
+PENDING_FIELDS = [
+    "pending_product",
+    "pending_quantity",
+    "pending_billing_frequency",
+    "pending_unit_price",
+]
+
+
+def _clear_pending(sub: Subscription) -> None:
+    sub.pending_product = None
+    sub.pending_quantity = None
+    sub.pending_billing_frequency = ""
+    sub.pending_unit_price = None
 
 
 def _tell(account: Account, actor: User | None, summary: str, details: list[str]) -> None:
@@ -415,6 +431,100 @@ def subscription_change_seats(
 
 
 @transaction.atomic
+def subscription_change_plan(
+    *,
+    actor: User,
+    subscription: Subscription,
+    product: Product,
+    charge_now: Decimal,
+    effective_on: date,
+    now: datetime | None = None,
+    request: HttpRequest | None = None,
+) -> Invoice | None:
+    """Another product for the plan's seats. Dearer: at once, the prorated difference on its own
+    invoice (returned). Not dearer: a pending change for the next renewal (returns ``None``)."""
+    sub = _lock(subscription)
+    today = pricing.local_today(sub.account, now)
+    preview = pricing.plan_preview(subscription=sub, product=product, today=today)
+    policy.require(actor, preview.action, sub)
+    pricing.require_confirmed(preview, charge_now=charge_now, effective_on=effective_on)
+    before = _plan_state(sub)
+    currency = sub.currency
+    old_name = sub.product.name
+    if preview.action == Action.DOWNGRADE_PLAN:
+        sub.pending_product = product
+        sub.pending_unit_price = preview.unit_price_after
+        sub.save(update_fields=["pending_product", "pending_unit_price"])
+        _audit(
+            AuditAction.PLAN_CHANGE_SCHEDULED,
+            actor=actor,
+            account=sub.account,
+            obj=sub,
+            before=before,
+            after=_plan_state(sub),
+            request=request,
+            message=f"{sub.product.sku} → {product.sku} from {sub.period_end}",
+        )
+        _tell(
+            sub.account,
+            actor,
+            f"Plan changes to {product.name} at the next renewal",
+            [
+                f"{old_name} until {sub.period_end:%d %B %Y}, then {product.name} at "
+                f"{_money(preview.period_price_after, currency)} per period",
+                "Nothing is charged now; the change can be withdrawn until then.",
+            ],
+        )
+        return None
+    invoice = _issue_invoice(
+        sub=sub,
+        kind=InvoiceKind.PRORATION,
+        issued_on=today,
+        period_start=today,
+        period_end=sub.period_end,
+        lines=[
+            _Line(
+                description=(
+                    f"{old_name} → {product.name} ({product.sku}), {sub.quantity} seats, for "
+                    f"{preview.days_left} of {preview.days_in_period} days of the period ending "
+                    f"{date.fromordinal(sub.period_end.toordinal() - 1):%d %b %Y}"
+                ),
+                quantity=sub.quantity,
+                unit_price=preview.unit_price_after - sub.unit_price,
+                amount=preview.charge_now,
+            )
+        ],
+    )
+    sub.product = product
+    sub.unit_price = preview.unit_price_after
+    sub.save(update_fields=["product", "unit_price"])
+    _charge_now_or_refuse(invoice, now)
+    _audit(
+        AuditAction.PLAN_UPGRADED,
+        actor=actor,
+        account=sub.account,
+        obj=sub,
+        before=before,
+        after={**_plan_state(sub), "invoice": invoice.number, "charged": str(invoice.total)},
+        request=request,
+    )
+    _tell(
+        sub.account,
+        actor,
+        f"Plan changed to {product.name}",
+        [
+            f"{old_name} → {product.name} from today, {sub.quantity} seats",
+            f"Charged now: {_money(invoice.total, currency)} for the {preview.days_left} days left "
+            f"of the period (invoice {invoice.number})",
+            f"From {sub.period_end:%d %B %Y}: {_money(preview.period_price_after, currency)} per "
+            "period",
+        ],
+    )
+    notifications.invoice_issued(invoice)
+    return invoice
+
+
+@transaction.atomic
 def subscription_change_frequency(
     *,
     actor: User,
@@ -470,10 +580,8 @@ def subscription_withdraw_change(
     sub = _lock(subscription)
     policy.require(actor, Action.WITHDRAW_CHANGE, sub)
     before = _plan_state(sub)
-    sub.pending_quantity = None
-    sub.pending_billing_frequency = ""
-    sub.pending_unit_price = None
-    sub.save(update_fields=["pending_quantity", "pending_billing_frequency", "pending_unit_price"])
+    _clear_pending(sub)
+    sub.save(update_fields=PENDING_FIELDS)
     _audit(
         AuditAction.PLAN_CHANGE_WITHDRAWN,
         actor=actor,
@@ -504,17 +612,8 @@ def subscription_cancel(
     row = policy.require(actor, Action.CANCEL, sub)
     before = _plan_state(sub)
     sub.status = row.target
-    sub.pending_quantity = None
-    sub.pending_billing_frequency = ""
-    sub.pending_unit_price = None
-    sub.save(
-        update_fields=[
-            "status",
-            "pending_quantity",
-            "pending_billing_frequency",
-            "pending_unit_price",
-        ]
-    )
+    _clear_pending(sub)
+    sub.save(update_fields=["status", *PENDING_FIELDS])
     _audit(
         AuditAction.PLAN_CANCEL_SCHEDULED,
         actor=actor,
@@ -634,26 +733,27 @@ def _renew_once(*, subscription: Subscription, today: date) -> tuple[str, str, s
     policy.require(None, Action.RENEW, sub)
     if sub.pending_quantity is not None:
         sub.quantity = sub.pending_quantity
+    if sub.pending_product is not None:
+        assert sub.pending_unit_price is not None
+        sub.product = sub.pending_product
+        sub.unit_price = sub.pending_unit_price
     if sub.pending_billing_frequency:
         sub.billing_frequency = sub.pending_billing_frequency
         assert sub.pending_unit_price is not None
         sub.unit_price = sub.pending_unit_price
         # The new frequency counts its periods from this renewal.
         sub.anchor_day = sub.period_end.day
-    sub.pending_quantity = None
-    sub.pending_billing_frequency = ""
-    sub.pending_unit_price = None
+    _clear_pending(sub)
     sub.period_start = sub.period_end
     sub.period_end = periods.period_end(sub.period_start, sub.billing_frequency, sub.anchor_day)
     sub.save(
         update_fields=[
+            "product",
             "quantity",
             "billing_frequency",
             "unit_price",
             "anchor_day",
-            "pending_quantity",
-            "pending_billing_frequency",
-            "pending_unit_price",
+            *PENDING_FIELDS,
             "period_start",
             "period_end",
         ]

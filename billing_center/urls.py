@@ -17,6 +17,7 @@ urlpatterns = [
     path(ACCOUNT + "plans/add/", views.plan_add, name="plan_add"),
     path(PLAN + "seats/", views.plan_seats, name="plan_seats"),
     path(PLAN + "frequency/", views.plan_frequency, name="plan_frequency"),
+    path(PLAN + "change/", views.plan_change, name="plan_change"),
     path(PLAN + "cancel/", views.plan_cancel, name="plan_cancel"),
     path(PLAN + "undo-cancel/", views.plan_undo_cancel, name="plan_undo_cancel"),
     path(PLAN + "withdraw-change/", views.plan_withdraw_change, name="plan_withdraw_change"),

@@ -36,7 +36,7 @@ from corp_billing.paging import keyset_page
 
 from . import policy, pricing, selectors, services
 from .documents import invoice_filename, invoice_pdf
-from .forms import AddPlanForm, CardForm, FrequencyForm, SeatsForm
+from .forms import AddPlanForm, CardForm, FrequencyForm, PlanForm, SeatsForm
 from .policy import Action, BillingConflict
 from .processor import CardRefused
 from .tables import invoice_table
@@ -248,6 +248,60 @@ def plan_seats(
             "sub": sub,
             "form": form,
             "preview": preview,
+            "card": selectors.default_payment_method(user=request.user, account=account),
+        },
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@billing_center_page(write=True)
+def plan_change(
+    request: SignedInRequest, account: Account, perms: frozenset[str], plan: int
+) -> HttpResponse:
+    """Another product for the plan: dearer at once (prorated), otherwise at the renewal."""
+    sub = selectors.subscription_get(user=request.user, account=account, pk=plan)
+    actions = policy.allowed_actions(request.user, sub, perms=perms)
+    if not actions & {Action.UPGRADE_PLAN, Action.DOWNGRADE_PLAN}:
+        return _conflict(request, account, BillingConflict(policy.refusal_for(sub)))
+    offered = pricing.plans_on_offer(sub)
+    form = PlanForm(request.POST or None, offered=offered)
+    preview = None
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        today = pricing.local_today(account)
+        preview = _preview_or_error(
+            form,
+            lambda: pricing.plan_preview(subscription=sub, product=data["product"], today=today),
+        )
+        if preview is not None and form.confirmed():
+            try:
+                invoice = services.subscription_change_plan(
+                    actor=request.user,
+                    subscription=sub,
+                    product=data["product"],
+                    charge_now=data["charge_now"],
+                    effective_on=data["effective_on"],
+                    request=request,
+                )
+            except BillingConflict as exc:
+                form.add_error(None, str(exc))
+            else:
+                messages.success(
+                    request,
+                    f"The plan was changed now; invoice {invoice.number} was charged."
+                    if invoice is not None
+                    else "The plan change is scheduled for the next renewal.",
+                )
+                return redirect("billing_center:account", number=account.number)
+    return render(
+        request,
+        "billing_center/plan_change.html",
+        {
+            "account": account,
+            "sub": sub,
+            "form": form,
+            "preview": preview,
+            "offered": offered,
             "card": selectors.default_payment_method(user=request.user, account=account),
         },
     )

@@ -200,6 +200,8 @@ BILLING_CENTER_URLS = [
     ("GET", "plan_seats", {"plan": None}),
     ("POST", "plan_seats", {"plan": None}),
     ("GET", "plan_frequency", {"plan": None}),
+    ("GET", "plan_change", {"plan": None}),
+    ("POST", "plan_change", {"plan": None}),
     ("POST", "plan_cancel", {"plan": None}),
     ("POST", "plan_undo_cancel", {"plan": None}),
     ("POST", "plan_withdraw_change", {"plan": None}),
@@ -301,3 +303,27 @@ def test_invoice_page_and_history_show_the_renewals(ss, client):
     pdf = client.get(_url("invoice_pdf", ss.account, invoice=numbers[0]))
     assert pdf["Content-Type"] == "application/pdf" and pdf.content.startswith(b"%PDF")
     assert date.today() <= sub.period_end
+
+
+@freeze_time("2026-03-25 18:00:00+00:00")
+def test_a_dearer_plan_previews_then_charges_the_prorated_difference(ss, client):
+    add_card(ss.account, ss.contact)
+    with freeze_time("2026-03-10 18:00:00+00:00"):
+        sub = add_plan(ss.account, ss.contact, quantity=5)
+    pro = plan_product(sku="OV-BC-PRO", name="OpenVoice Pro", USD_monthly="32.00")
+    url = _url("plan_change", ss.account, plan=sub.pk)
+    _login(client, ss.contact)
+    assert "OpenVoice Pro" in client.get(url).content.decode()
+    # 5 seats × (32.00 − 20.00) × 16 / 31 = 30.967… → 30.97
+    html = client.post(url, {"product": str(pro.pk)}).content.decode()
+    assert "30.97 USD" in html and "160.00 USD monthly" in html
+    confirm = {
+        "product": str(pro.pk),
+        "charge_now": "30.97",
+        "effective_on": "2026-03-25",
+        "confirm": "1",
+    }
+    assert client.post(url, confirm).status_code == 302
+    sub.refresh_from_db()
+    assert (sub.product, sub.unit_price) == (pro, 32)
+    assert Invoice.objects.get(kind=InvoiceKind.PRORATION).total == Decimal("30.97")

@@ -45,7 +45,17 @@ def _set(sub, **fields):
 @pytest.mark.parametrize(
     ("state", "expected"),
     [
-        ({}, {Action.ADD_SEATS, Action.REDUCE_SEATS, Action.CHANGE_FREQUENCY, Action.CANCEL}),
+        (
+            {},
+            {
+                Action.ADD_SEATS,
+                Action.REDUCE_SEATS,
+                Action.CHANGE_FREQUENCY,
+                Action.UPGRADE_PLAN,
+                Action.DOWNGRADE_PLAN,
+                Action.CANCEL,
+            },
+        ),
         ({"pending_quantity": 2}, {Action.WITHDRAW_CHANGE, Action.CANCEL}),
         ({"status": S.CANCELS_AT_PERIOD_END}, {Action.UNDO_CANCEL}),
         ({"status": S.CANCELLED}, set()),

@@ -25,7 +25,7 @@ from billing_center.policy import Action, BillingConflict, allowed_actions
 from billing_center.processor import CardRefused
 from outbox.models import OutgoingMail
 
-from .builders import VISA_DECLINES, add_card, add_plan, at, card
+from .builders import VISA_DECLINES, add_card, add_plan, at, card, plan_product
 
 MARCH_10 = date(2026, 3, 10)
 MARCH_25 = date(2026, 3, 25)
@@ -319,3 +319,47 @@ def test_a_month_end_plan_keeps_its_day(ss):
     _renew(sub, date(2026, 2, 28))
     sub.refresh_from_db()
     assert (sub.period_start, sub.period_end) == (date(2026, 2, 28), date(2026, 3, 31))
+
+
+def _plan(ss, sub, product, day):
+    preview = pricing.plan_preview(subscription=sub, product=product, today=day)
+    invoice = services.subscription_change_plan(
+        actor=ss.contact,
+        subscription=sub,
+        product=product,
+        charge_now=preview.charge_now,
+        effective_on=preview.effective_on,
+        now=at(day, ss.account),
+    )
+    return preview, invoice
+
+
+def test_a_dearer_plan_takes_effect_at_once_prorated(ss, plan):
+    pro = plan_product(sku="OV-BC-PRO", name="OpenVoice Pro", USD_monthly="32.00")
+    preview, invoice = _plan(ss, plan, pro, MARCH_25)
+    # 5 seats × 12.00 more × 16 / 31 days = 30.967… → 30.97, on its own invoice, paid
+    assert preview.action == Action.UPGRADE_PLAN
+    assert invoice.total == preview.charge_now == Decimal("30.97")
+    assert invoice.kind == InvoiceKind.PRORATION and invoice.status == InvoiceStatus.PAID
+    plan.refresh_from_db()
+    assert (plan.product, plan.unit_price, plan.quantity) == (pro, 32, 5)
+    event = AuditEvent.objects.get(action=AuditAction.PLAN_UPGRADED)
+    assert (event.before["product"], event.after["product"]) == ("OV-BC-STD", "OV-BC-PRO")
+    # And the next renewal is at the new price
+    (number,) = _renew(plan, APRIL_10).invoices
+    assert Invoice.objects.get(number=number).total == Decimal("160.00")
+
+
+def test_a_cheaper_plan_waits_for_the_renewal(ss, plan):
+    lite = plan_product(sku="OV-BC-LITE", name="OpenVoice Lite", USD_monthly="12.50")
+    preview, invoice = _plan(ss, plan, lite, MARCH_25)
+    assert invoice is None and preview.action == Action.DOWNGRADE_PLAN
+    assert (preview.charge_now, preview.effective_on) == (0, APRIL_10)
+    assert preview.period_price_after == Decimal("62.50")
+    plan.refresh_from_db()
+    assert plan.product != lite and plan.pending_product == lite
+    assert _renew(plan, date(2026, 4, 9)).invoices == ()
+    (number,) = _renew(plan, APRIL_10).invoices
+    plan.refresh_from_db()
+    assert (plan.product, plan.unit_price, plan.pending_product) == (lite, Decimal("12.50"), None)
+    assert Invoice.objects.get(number=number).total == Decimal("62.50")

@@ -241,6 +241,12 @@ def seats_preview_form(world):
     return {"quantity": "9"}
 
 
+def plan_preview_form(world):
+    from tests.billing_center import builders as bb
+
+    return {"product": str(bb.plan_product(sku="OV-BC-PRO", name="OpenVoice Pro").pk)}
+
+
 def frequency_preview_form(world):
     return {"billing_frequency": "annually"}
 
@@ -288,6 +294,14 @@ BILLING_CENTER_ROUTES = [
         method="POST",
         obj=billing_center("plan"),
         data=seats_preview_form,
+        allowed=bc_write(200),
+    ),
+    Route("billing_center:plan_change", obj=billing_center("plan"), allowed=bc_write(200)),
+    Route(
+        "billing_center:plan_change",
+        method="POST",
+        obj=billing_center("plan"),
+        data=plan_preview_form,
         allowed=bc_write(200),
     ),
     Route("billing_center:plan_frequency", obj=billing_center("plan"), allowed=bc_write(200)),
