@@ -13,7 +13,7 @@ from django.http import QueryDict
 
 from . import services
 from .forms import AdminLoginForm
-from .models import Account, Membership, User
+from .models import Account, ContactChange, Membership, User
 
 admin.site.login_form = AdminLoginForm
 
@@ -148,3 +148,24 @@ class MembershipAdmin(admin.ModelAdmin):
     def delete_queryset(self, request, queryset):
         for obj in queryset:
             self.delete_model(request, obj)
+
+
+@admin.register(ContactChange)
+class ContactChangeAdmin(admin.ModelAdmin):
+    """Billing-contact changes, read-only: they are proposed and decided in the portal, where
+    the workflow, the rights and the audit trail apply."""
+
+    list_display = ("account", "kind", "subject", "status", "proposer", "proposed_at", "decider")
+    list_filter = ("status", "kind")
+    search_fields = ("account__number", "account__name", "new_login_id", "target__username")
+    list_select_related = ("account", "proposer", "decider", "target")
+    actions = None
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

@@ -41,10 +41,14 @@ def portal(request):
             nav.append(("Accounts", reverse("contacts:staff_home")))
         else:
             nav.append(("My account", reverse("contacts:home")))
+        is_contact = MembershipRole.BILLING_CONTACT in roles
         if any(kind == AccountKind.SELF_SERVICE for kind, _ in memberships):
             nav.append(("Billing Center", reverse("billing_center:home")))
-        if user.is_vendor_staff or MembershipRole.BILLING_CONTACT in roles:
+        if user.is_vendor_staff or is_contact:
             nav.append(("Quotes", reverse("quotes:list")))
+            # Those who read ledgers: billing contacts, representatives and finance.
+            if is_contact or user.staff_role in ("representative", "finance"):
+                nav.append(("Purchase orders", reverse("purchase_orders:list")))
             nav.append(("My tasks", reverse("workflows:inbox")))
         if user.is_staff:
             nav.append(("Administration", reverse("admin:index")))

@@ -83,3 +83,90 @@ class BillingAdminEmailForm(forms.Form):
         help_text="Say what product or licensing change you need. Your billing admin can reply "
         "to your e-mail address.",
     )
+
+
+# --- billing-contact changes -------------------------------------------------------------------
+
+
+class _ReauthenticatedForm(forms.Form):
+    """A proposal is made with the proposer's password re-entered: a session left open on a
+    shared computer must not be enough to hand the account to someone else."""
+
+    password = forms.CharField(
+        label="Your password",
+        strip=False,
+        max_length=4096,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+        help_text="Re-enter your password to propose this change.",
+    )
+
+
+class ContactAddForm(_ReauthenticatedForm):
+    first_name = forms.CharField(label="First name", max_length=150)
+    last_name = forms.CharField(label="Last name", max_length=150, required=False)
+    email = forms.EmailField(label="E-mail address", max_length=254)
+    login_id = forms.CharField(label="New billing User ID", max_length=150, help_text=LOGIN_ID_HELP)
+
+    field_order = ["first_name", "last_name", "email", "login_id", "password"]
+
+    def clean_login_id(self):
+        value = self.cleaned_data["login_id"].strip()
+        validate_login_id(value)
+        return value
+
+
+class _ContactChoiceForm(_ReauthenticatedForm):
+    """Chooses one of the account's billing contacts (``contacts``: their memberships)."""
+
+    target = forms.TypedChoiceField(label="Billing contact", coerce=int)
+    field_order = ["target", "password"]
+
+    def __init__(self, *args, contacts=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        target = self.fields["target"]
+        assert isinstance(target, forms.TypedChoiceField)
+        target.choices = [("", "—")] + [
+            (m.user_id, f"{m.user.display_name} ({m.user.username})")
+            for m in contacts
+            if self.offers(m)
+        ]
+
+    def offers(self, membership) -> bool:
+        return True
+
+
+class ContactRemoveForm(_ContactChoiceForm):
+    pass
+
+
+class ContactMakePrimaryForm(_ContactChoiceForm):
+    def offers(self, membership) -> bool:
+        return not membership.is_primary
+
+
+# The proposal forms by the change's kind (the page posts it as ``kind``, outside the prefix),
+# each with its own prefix so that the three can share one page.
+PROPOSAL_FORMS: dict[str, type[_ReauthenticatedForm]] = {
+    "add": ContactAddForm,
+    "remove": ContactRemoveForm,
+    "make_primary": ContactMakePrimaryForm,
+}
+
+
+def proposal_form(kind: str, contacts, data=None) -> _ReauthenticatedForm:
+    form_class = PROPOSAL_FORMS[kind]
+    kwargs = {} if form_class is ContactAddForm else {"contacts": contacts}
+    return form_class(data=data, prefix=kind, **kwargs)
+
+
+class ContactChangeDecisionForm(forms.Form):
+    decision = forms.ChoiceField(choices=[("confirm", "Confirm"), ("decline", "Decline")])
+    comment = forms.CharField(
+        label="Comment", max_length=1000, required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+    def clean(self):
+        cleaned = super().clean() or {}
+        if cleaned.get("decision") == "decline" and not cleaned.get("comment", "").strip():
+            self.add_error("comment", "Say why you decline: the billing contacts are told.")
+        return cleaned

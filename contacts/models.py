@@ -167,6 +167,67 @@ class Membership(models.Model):
         return f"{self.user.username} — {self.get_role_display()} of {self.account.number}"
 
 
+class ContactChangeKind(models.TextChoices):
+    ADD = "add", "Add a billing contact"
+    REMOVE = "remove", "Remove a billing contact"
+    MAKE_PRIMARY = "make_primary", "Make primary"
+
+
+class ContactChangeStatus(models.TextChoices):
+    PENDING = "pending", "Waiting for the representative"
+    CONFIRMED = "confirmed", "Confirmed"
+    DECLINED = "declined", "Declined"
+    WITHDRAWN = "withdrawn", "Withdrawn"
+
+
+class ContactChange(models.Model):
+    """A billing contact's proposal to add, remove or make primary a billing contact of their
+    account. It grants nothing while pending: the representative's confirmation applies it.
+    What may happen to it next is declared in ``contacts.changes``."""
+
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="contact_changes")
+    kind = models.CharField(max_length=20, choices=ContactChangeKind.choices)
+    status = models.CharField(
+        max_length=20, choices=ContactChangeStatus.choices, default=ContactChangeStatus.PENDING
+    )
+    # The contact removed or made primary; for an addition, the user created on confirmation.
+    target = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    # An addition's new contact, as proposed (the user exists only once it is confirmed).
+    new_first_name = models.CharField("first name", max_length=150, blank=True)
+    new_last_name = models.CharField("last name", max_length=150, blank=True)
+    new_email = models.EmailField("e-mail address", blank=True)
+    new_login_id = models.CharField("billing User ID", max_length=150, blank=True)
+    proposer = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    proposed_at = models.DateTimeField(auto_now_add=True)
+    # Who confirmed or declined it (the representative) or withdrew it (a billing contact).
+    decider = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    comment = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-proposed_at", "-id"]
+        indexes = [
+            models.Index(
+                fields=["account", "-proposed_at", "-id"], name="contactchange_by_account"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.get_kind_display()}: {self.subject} ({self.account.number})"
+
+    @property
+    def subject(self) -> str:
+        """Who the change is about, as the pages and mail name them."""
+        if self.target is not None:
+            return f"{self.target.display_name} ({self.target.username})"
+        name = f"{self.new_first_name} {self.new_last_name}".strip()
+        return f"{name} ({self.new_login_id})"
+
+
 # --- per-account object permissions in direct foreign-key tables ------------------------------
 # guardian's public API uses these tables for Account by itself, because they point at Account
 # with a real foreign key: scoped queries join on integer keys PostgreSQL can index, instead of

@@ -8,7 +8,7 @@ from django.http import Http404, HttpRequest
 from corp_billing.paging import Page, keyset_page
 
 from . import permissions
-from .models import Account, Membership, MembershipRole, User
+from .models import Account, ContactChange, Membership, MembershipRole, User
 
 
 def account_get_for_user(*, user: User, number: str, codename: str = "view_account") -> Account:
@@ -113,3 +113,34 @@ def staff_account_page(*, user: User, request: HttpRequest) -> Page:
             m.user for m in people if m.role == MembershipRole.REPRESENTATIVE
         ]
     return page
+
+
+# --- billing-contact changes -----------------------------------------------------------------
+
+CONTACT_CHANGE_ORDER = ["-proposed_at", "-id"]
+
+
+def contact_change_get_for_user(*, user: User, pk: int) -> ContactChange:
+    """A change of an account whose billing the user may see; another account's change and a
+    missing one raise the same ``Http404``."""
+    change = (
+        permissions.scoped_to_accounts(ContactChange.objects.all(), user, "view_billing")
+        .select_related("account")
+        .filter(pk=pk)
+        .first()
+    )
+    if change is None:
+        raise Http404("No such change")
+    return change
+
+
+def account_contact_changes(*, account: Account) -> QuerySet[ContactChange]:
+    """The account's contact changes, newest first (``CONTACT_CHANGE_ORDER``), as bare rows:
+    page it with ``keyset_page(..., rows=contact_change_rows)``. The caller has checked that
+    the person may see the account's billing."""
+    return ContactChange.objects.filter(account=account).order_by(*CONTACT_CHANGE_ORDER)
+
+
+def contact_change_rows(changes: QuerySet[ContactChange]) -> QuerySet[ContactChange]:
+    """What a page of changes shows, in one query whatever the number of changes."""
+    return changes.select_related("account", "proposer", "decider", "target")

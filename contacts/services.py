@@ -2,28 +2,39 @@
 
 from axes.utils import reset as axes_reset
 from django.conf import settings
-from django.contrib.auth import get_user_model
+from django.contrib.auth import get_user_model, update_session_auth_hash
 from django.contrib.auth.tokens import default_token_generator
+from django.core import signing
 from django.core.exceptions import ValidationError
 from django.core.mail import EmailMessage
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.http import HttpRequest
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.crypto import constant_time_compare, salted_hmac
 from django.utils.encoding import force_bytes
-from django.utils.http import urlsafe_base64_encode
+from django.utils.http import urlsafe_base64_decode, urlsafe_base64_encode
 
 from audit.models import AuditAction, AuditEvent
 from audit.services import audit_record, client_ip
 from outbox.services import mail_queue
 
+from . import changes, notifications, permissions
 from . import mail as outgoing
-from . import permissions
-from .models import Account, Membership, MembershipRole, User
+from .models import (
+    Account,
+    AccountKind,
+    ContactChange,
+    ContactChangeKind,
+    ContactChangeStatus,
+    Membership,
+    MembershipRole,
+    User,
+)
 from .selectors import primary_billing_contact
-from .validators import normalise_login_id
+from .validators import normalise_login_id, validate_login_id
 
 
 class RateLimited(Exception):
@@ -281,3 +292,431 @@ def billing_admin_email_send(
         request=request,
     )
     return admin_user.email
+
+
+@transaction.atomic
+def membership_make_primary(
+    *, membership: Membership, actor: User | None = None, request: HttpRequest | None = None
+) -> Membership:
+    """Makes ``membership`` (a billing contact) the account's one primary contact."""
+    if membership.role != MembershipRole.BILLING_CONTACT:
+        raise ValidationError("Only a billing contact can be the primary contact.")
+    # The old primary first: the one-primary constraint is checked statement by statement.
+    Membership.objects.filter(account_id=membership.account_id, is_primary=True).exclude(
+        pk=membership.pk
+    ).update(is_primary=False)
+    Membership.objects.filter(pk=membership.pk).update(is_primary=True)
+    membership.is_primary = True
+    return membership
+
+
+# --- billing-contact changes ---------------------------------------------------------------------
+# A billing contact proposes (after re-entering their password), the account's representative
+# confirms or declines. The workflow layer runs these inside its task helper; ``changes`` holds
+# the status table they assert.
+
+REAUTHENTICATION_FAILED = "The password you entered is not correct; nothing was changed."
+REAUTHENTICATION_THROTTLED = (
+    "Too many wrong passwords. Please wait 15 minutes before trying again; nothing was changed."
+)
+LAST_CONTACT = "An account always keeps at least one billing contact: this one cannot be removed."
+PRIMARY_REMOVAL = (
+    "The primary billing contact cannot be removed: make another billing contact primary first."
+)
+
+
+def reauthenticate(*, actor: User, password: str, request: HttpRequest | None = None) -> None:
+    """Checks the password ``actor`` re-entered before a sensitive step; ``ValidationError``
+    if it is wrong, ``RateLimited`` after ``AXES_FAILURE_LIMIT`` wrong ones within
+    ``AXES_COOLOFF_TIME`` (the sign-in's own limits), whatever the password then.
+
+    Call it outside any transaction: each failure is committed as an audit event, which is
+    what the limit counts, and which a rolled-back step would otherwise take with it."""
+    with transaction.atomic():
+        # Serialise this person's attempts, so parallel guesses all count each other.
+        User.objects.select_for_update().get(pk=actor.pk)
+        failures = AuditEvent.objects.filter(
+            action=AuditAction.REAUTHENTICATION_FAILED,
+            actor=actor,
+            occurred_at__gte=timezone.now() - settings.AXES_COOLOFF_TIME,
+        ).count()
+        throttled = failures >= settings.AXES_FAILURE_LIMIT
+        stored = actor.password
+        correct = not throttled and actor.check_password(password)
+        if correct and request is not None and actor.password != stored:
+            # check_password re-hashed an outdated hash: keep this session signed in.
+            update_session_auth_hash(request, actor)
+        if not correct:
+            audit_record(
+                action=AuditAction.REAUTHENTICATION_FAILED,
+                actor=actor,
+                request=request,
+                message="Throttled." if throttled else "Wrong password.",
+            )
+    if throttled:
+        raise RateLimited(REAUTHENTICATION_THROTTLED)
+    if not correct:
+        raise ValidationError(REAUTHENTICATION_FAILED, code="wrong_password")
+
+
+def _contacts_of(account: Account) -> list[dict]:
+    """The account's billing contacts as the audit trail records them."""
+    return [
+        {"user": username, "primary": primary}
+        for username, primary in Membership.objects.filter(
+            account=account, role=MembershipRole.BILLING_CONTACT
+        )
+        .order_by("user__username")
+        .values_list("user__username", "is_primary")
+    ]
+
+
+def _change_values(change: ContactChange) -> dict:
+    values: dict = {"kind": change.kind, "status": change.status}
+    if change.kind == ContactChangeKind.ADD:
+        values |= {
+            "login_id": change.new_login_id,
+            "email": change.new_email,
+            "name": f"{change.new_first_name} {change.new_last_name}".strip(),
+        }
+    if change.target is not None:
+        values["user"] = change.target.username
+    return values
+
+
+def _check_applicable(change: ContactChange) -> Membership | None:
+    """Raises ``ValidationError`` unless ``change`` can be applied to the account as it is now;
+    returns the target's membership (``None`` for an addition). Runs at proposal and again at
+    confirmation, with the account's billing contacts locked, so two confirmations cannot
+    together remove the last contact."""
+    contacts = list(
+        Membership.objects.select_for_update()
+        .filter(account_id=change.account_id, role=MembershipRole.BILLING_CONTACT)
+        .order_by("pk")
+    )
+    if change.kind == ContactChangeKind.ADD:
+        if User.objects.by_login_id(change.new_login_id).exists():
+            raise ValidationError(
+                f"The User ID {change.new_login_id} is already taken: choose another one."
+            )
+        return None
+    target = next((m for m in contacts if m.user_id == change.target_id), None)
+    if target is None:
+        raise ValidationError("That person is not a billing contact of this account.")
+    if change.kind == ContactChangeKind.REMOVE:
+        if len(contacts) <= 1:
+            raise ValidationError(LAST_CONTACT)
+        if target.is_primary:
+            raise ValidationError(PRIMARY_REMOVAL)
+    elif target.is_primary:
+        raise ValidationError(f"{target.user.display_name} is already the primary contact.")
+    return target
+
+
+@transaction.atomic
+def contact_change_propose(
+    *,
+    account: Account,
+    actor: User,
+    kind: str,
+    target_id: int | None = None,
+    first_name: str = "",
+    last_name: str = "",
+    email: str = "",
+    login_id: str = "",
+    request: HttpRequest | None = None,
+) -> ContactChange:
+    """A billing contact proposes a change of the account's billing contacts. The caller has
+    just checked the actor's password with ``reauthenticate``. Nothing is granted or revoked
+    until the representative confirms; the account's contacts and representatives are told."""
+    changes.require_right(actor, changes.Action.PROPOSE, account)
+    change = ContactChange(account=account, kind=kind, proposer=actor)
+    if kind == ContactChangeKind.ADD:
+        validate_login_id(login_id)
+        change.new_login_id = normalise_login_id(login_id)
+        change.new_first_name, change.new_last_name = first_name.strip(), last_name.strip()
+        change.new_email = email.strip()
+        if not change.new_first_name or not change.new_email:
+            raise ValidationError("Give the new contact's name and e-mail address.")
+        duplicate = ContactChange.objects.filter(
+            status=ContactChangeStatus.PENDING,
+            kind=ContactChangeKind.ADD,
+            new_login_id=change.new_login_id,
+        )
+    elif kind in (ContactChangeKind.REMOVE, ContactChangeKind.MAKE_PRIMARY):
+        change.target = User.objects.filter(pk=target_id).first() if target_id else None
+        duplicate = ContactChange.objects.filter(
+            status=ContactChangeStatus.PENDING, account=account, kind=kind, target_id=target_id
+        )
+    else:
+        raise ValidationError("Choose add, remove or make primary.")
+    _check_applicable(change)
+    if duplicate.exists():
+        raise ValidationError(
+            "The same change is already waiting for your representative; nothing was changed."
+        )
+    change.full_clean(exclude=["target", "proposer", "account"])
+    change.save()
+    audit_record(
+        action=AuditAction.CONTACT_CHANGE_PROPOSED,
+        actor=actor,
+        account=account,
+        obj=change,
+        before={"contacts": _contacts_of(account)},
+        after=_change_values(change),
+        request=request,
+    )
+    notifications.contact_change_proposed(change)
+    return change
+
+
+def _lock_change(change: ContactChange) -> ContactChange:
+    # Only the non-null relations are joined: PostgreSQL refuses FOR UPDATE on the nullable
+    # side of an outer join.
+    return (
+        ContactChange.objects.select_for_update()
+        .select_related("account", "proposer")
+        .get(pk=change.pk)
+    )
+
+
+def _decided(change: ContactChange, *, actor: User, status: str, comment: str) -> None:
+    change.status = status
+    change.decider = actor
+    change.decided_at = timezone.now()
+    change.comment = comment
+    change.save(update_fields=["status", "decider", "decided_at", "comment", "target"])
+
+
+def _new_contact(change: ContactChange) -> User:
+    """The user of an addition: no usable password until they follow the invitation."""
+    user = User(
+        username=change.new_login_id,
+        email=change.new_email,
+        first_name=change.new_first_name,
+        last_name=change.new_last_name,
+    )
+    user.set_unusable_password()
+    try:
+        with transaction.atomic():
+            user.save()
+    except IntegrityError:
+        # Taken between the check and the insert, by a parallel confirmation or sign-up.
+        raise ValidationError(
+            f"The User ID {change.new_login_id} is already taken: choose another one."
+        ) from None
+    return user
+
+
+@transaction.atomic
+def contact_change_confirm(
+    *, change: ContactChange, actor: User, comment: str = "", request: HttpRequest | None = None
+) -> ContactChange:
+    """The representative confirms: the change is applied through ``permissions`` in the same
+    transaction (a new contact is created, granted the role and invited; a removed one loses
+    the role and every session at once; a new primary replaces the old one), and everyone on
+    the account is told. Refused, with nothing changed, if it no longer fits the account."""
+    change = _lock_change(change)
+    changes.require(actor, changes.Action.CONFIRM, change)
+    account = change.account
+    before = {"contacts": _contacts_of(account), **_change_values(change)}
+    target = _check_applicable(change)
+    removed = invited = None
+    if change.kind == ContactChangeKind.ADD:
+        change.target = invited = _new_contact(change)
+        membership_add(
+            account=account,
+            user=invited,
+            role=MembershipRole.BILLING_CONTACT,
+            actor=actor,
+            request=request,
+        )
+    elif change.kind == ContactChangeKind.REMOVE:
+        assert target is not None
+        removed = target.user
+        membership_remove(membership=target, actor=actor, request=request)
+    else:
+        assert target is not None
+        membership_make_primary(membership=target, actor=actor, request=request)
+    _decided(change, actor=actor, status=ContactChangeStatus.CONFIRMED, comment=comment)
+    audit_record(
+        action=AuditAction.CONTACT_CHANGE_CONFIRMED,
+        actor=actor,
+        account=account,
+        obj=change,
+        before=before,
+        after={"contacts": _contacts_of(account), **_change_values(change), "comment": comment},
+        request=request,
+    )
+    if invited is not None:
+        invitation_send(user=invited, account=account, actor=actor, request=request)
+    notifications.contact_change_decided(change, also=[removed] if removed else [])
+    return change
+
+
+@transaction.atomic
+def contact_change_decline(
+    *, change: ContactChange, actor: User, comment: str, request: HttpRequest | None = None
+) -> ContactChange:
+    """The representative declines, saying why: nothing changes but the change's status."""
+    change = _lock_change(change)
+    changes.require(actor, changes.Action.DECLINE, change)
+    if not comment.strip():
+        raise ValidationError("Say why you decline: the billing contacts are told.")
+    before = _change_values(change)
+    _decided(change, actor=actor, status=ContactChangeStatus.DECLINED, comment=comment)
+    audit_record(
+        action=AuditAction.CONTACT_CHANGE_DECLINED,
+        actor=actor,
+        account=change.account,
+        obj=change,
+        before=before,
+        after={**_change_values(change), "comment": comment},
+        request=request,
+    )
+    notifications.contact_change_decided(change)
+    return change
+
+
+@transaction.atomic
+def contact_change_withdraw(
+    *, change: ContactChange, actor: User, request: HttpRequest | None = None
+) -> ContactChange:
+    """A billing contact of the account takes back a proposal not decided yet: nothing
+    changes but its status; the account's contacts and representatives are told."""
+    change = _lock_change(change)
+    changes.require(actor, changes.Action.WITHDRAW, change)
+    before = _change_values(change)
+    _decided(change, actor=actor, status=ContactChangeStatus.WITHDRAWN, comment="")
+    audit_record(
+        action=AuditAction.CONTACT_CHANGE_WITHDRAWN,
+        actor=actor,
+        account=change.account,
+        obj=change,
+        before=before,
+        after=_change_values(change),
+        request=request,
+    )
+    notifications.contact_change_decided(change)
+    return change
+
+
+# --- invitations ---------------------------------------------------------------------------------
+# A new contact sets their first password from a link: the signed fingerprint of their password
+# hash as it is now, with the time it was signed. Setting a password changes the hash, so the
+# link works once; the signature's age limits it to CONTACT_INVITATION_TIMEOUT.
+
+INVITATION_SALT = "contacts.invitation"
+INVITATION_INVALID = "This invitation link is not valid. Check that you copied the whole link."
+INVITATION_EXPIRED = (
+    "This invitation link has expired: it was valid for 72 hours. Ask your account's billing "
+    "contact or your LogMeIn representative to invite you again."
+)
+INVITATION_USED = (
+    "This invitation link has already been used. Sign in with your User ID and password, or "
+    "reset your password from the sign-in page."
+)
+
+
+class InvitationInvalid(Exception):
+    """The link cannot be used; the message says why, for the person who opened it."""
+
+
+def _password_fingerprint(user: User) -> str:
+    return salted_hmac(INVITATION_SALT, user.password, algorithm="sha256").hexdigest()[:32]
+
+
+def _invitation_signer() -> signing.TimestampSigner:
+    return signing.TimestampSigner(salt=INVITATION_SALT)
+
+
+def invitation_path(user: User) -> str:
+    return reverse(
+        "contacts:invitation",
+        kwargs={
+            "uidb64": urlsafe_base64_encode(force_bytes(user.pk)),
+            "token": _invitation_signer().sign(_password_fingerprint(user)),
+        },
+    )
+
+
+def invitation_user(*, uidb64: str, token: str, lock: bool = False) -> User:
+    """The invited user of a link, or ``InvitationInvalid`` saying why not."""
+    try:
+        pk = int(urlsafe_base64_decode(uidb64).decode())
+    except (ValueError, TypeError, UnicodeDecodeError):
+        raise InvitationInvalid(INVITATION_INVALID) from None
+    users = User.objects.select_for_update() if lock else User.objects.all()
+    user = users.filter(pk=pk, is_active=True).first() if 0 < pk < 2**63 else None
+    if user is None:
+        raise InvitationInvalid(INVITATION_INVALID)
+    try:
+        fingerprint = _invitation_signer().unsign(
+            token, max_age=settings.CONTACT_INVITATION_TIMEOUT
+        )
+    except signing.SignatureExpired:
+        raise InvitationInvalid(INVITATION_EXPIRED) from None
+    except signing.BadSignature:
+        raise InvitationInvalid(INVITATION_INVALID) from None
+    if not constant_time_compare(fingerprint, _password_fingerprint(user)):
+        raise InvitationInvalid(INVITATION_USED)
+    if not user.memberships.filter(role=MembershipRole.BILLING_CONTACT).exists():
+        # Removed before they accepted: the link opens nothing any more.
+        raise InvitationInvalid(INVITATION_INVALID)
+    return user
+
+
+def login_url_name(account: Account) -> str:
+    """The sign-in page of the portal a billing contact of ``account`` uses."""
+    return "contacts:corporate_login" if account.is_corporate else "contacts:login"
+
+
+def invitation_send(
+    *, user: User, account: Account, actor: User | None, request: HttpRequest | None = None
+) -> None:
+    """Queues the invitation mail (sent once the confirmation commits)."""
+    body = render_to_string(
+        "contacts/email/invitation.txt",
+        {
+            "user": user,
+            "account": account,
+            "link": site_url(invitation_path(user)),
+            "login_url": site_url(reverse(login_url_name(account))),
+            "valid_hours": int(settings.CONTACT_INVITATION_TIMEOUT.total_seconds() // 3600),
+        },
+    )
+    mail_queue(
+        to=[user.email],
+        subject=f"{settings.PRODUCT_NAME} billing: you are a billing contact of {account.name}",
+        body=body,
+    )
+    audit_record(
+        action=AuditAction.INVITATION_SENT,
+        actor=actor,
+        account=account,
+        obj=user,
+        after={"user": user.username, "email": user.email},
+        request=request,
+    )
+
+
+@transaction.atomic
+def invitation_accept(
+    *, uidb64: str, token: str, password: str, request: HttpRequest | None = None
+) -> User:
+    """Sets the invited user's first password; the link is spent by it. ``password`` has been
+    through the password validators (``SetPasswordForm``)."""
+    user = invitation_user(uidb64=uidb64, token=token, lock=True)
+    user.set_password(password)
+    user.save(update_fields=["password"])
+    audit_record(action=AuditAction.INVITATION_ACCEPTED, actor=user, obj=user, request=request)
+    return user
+
+
+def invitation_login_url_name(user: User) -> str:
+    """Where an invited contact signs in: the Corporate Billing Portal if they are a billing
+    contact of a corporate account, else the Billing Center."""
+    corporate = user.memberships.filter(
+        role=MembershipRole.BILLING_CONTACT, account__kind=AccountKind.CORPORATE
+    ).exists()
+    return "contacts:corporate_login" if corporate else "contacts:login"

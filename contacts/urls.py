@@ -29,6 +29,7 @@ urlpatterns = [
         views.password_reset_complete_view,
         name="password_reset_complete",
     ),
+    path("invitation/<uidb64>/<token>/", views.invitation_view, name="invitation"),
     path("accounts/<account_number:number>/", views.account_home, name="account_home"),
     path(
         "accounts/<account_number:number>/email-billing-admin/",

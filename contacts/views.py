@@ -2,6 +2,7 @@ from django.contrib import messages
 from django.contrib.auth import login, logout
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.forms import SetPasswordForm
 from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import redirect, render
@@ -16,13 +17,15 @@ from audit.models import AuditAction
 from audit.services import audit_record
 from corp_billing.paging import keyset_page
 
-from . import permissions, selectors, services
+from . import changes, permissions, selectors, services
 from .backends import BILLING_CENTER, CORPORATE_PORTAL
 from .forms import (
     INVALID_LOGIN_EXPLANATION,
+    PROPOSAL_FORMS,
     BillingAdminEmailForm,
     LoginForm,
     PasswordResetRequestForm,
+    proposal_form,
 )
 from .tables import staff_account_table
 
@@ -136,6 +139,12 @@ def home(request):
 @login_required
 def account_home(request, number: str):
     account = selectors.account_get_for_user(user=request.user, number=number)
+    return account_page(request, account)
+
+
+def account_page(request, account, *, proposal=None, status: int = 200):
+    """The account's page. ``proposal`` is a bound contact-change form to show again with its
+    errors (the workflow's propose view answers with this page when a proposal is refused)."""
     perms = permissions.account_permissions(request.user, account)
     people = selectors.account_people(account=account)
     if "view_billing" not in perms:
@@ -149,11 +158,66 @@ def account_home(request, number: str):
         # A billing contact of a self-service account lands in the Billing Center (the URL is
         # named, not imported: contacts sits below the billing_center app).
         return redirect("billing_center:account", number=account.number)
+    page = keyset_page(
+        selectors.account_contact_changes(account=account),
+        ordering=selectors.CONTACT_CHANGE_ORDER,
+        request=request,
+        param="changes",
+        rows=selectors.contact_change_rows,
+    )
+    for change in page.rows:
+        # Their rights are known: asking the status table costs no query per change.
+        change.actions = {
+            a.value for a in changes.allowed_actions(request.user, change, perms=perms)
+        }
+    proposals = {}
+    if changes.may_propose(perms):
+        contacts = people["billing_contacts"]
+        proposals = {kind: proposal_form(kind, contacts) for kind in PROPOSAL_FORMS}
+        if proposal is not None:
+            proposals[proposal.prefix] = proposal
     return render(
         request,
         "contacts/account_home.html",
-        {"account": account, "people": people, "perms": perms},
+        {
+            "account": account,
+            "people": people,
+            "perms": perms,
+            "changes": page,
+            "proposals": proposals,
+        },
+        status=status,
     )
+
+
+@sensitive_post_parameters("new_password1", "new_password2")
+@never_cache
+@require_http_methods(["GET", "POST"])
+def invitation_view(request, uidb64: str, token: str):
+    """A new billing contact sets their first password from the invitation link."""
+    try:
+        user = services.invitation_user(uidb64=uidb64, token=token)
+    except services.InvitationInvalid as exc:
+        return render(request, "contacts/invitation.html", {"refusal": str(exc)})
+    form = SetPasswordForm(user, data=request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.invitation_accept(
+                uidb64=uidb64,
+                token=token,
+                password=form.cleaned_data["new_password1"],
+                request=request,
+            )
+        except services.InvitationInvalid as exc:
+            # Used by a parallel request between the page and this post.
+            return render(request, "contacts/invitation.html", {"refusal": str(exc)})
+        messages.success(
+            request,
+            f"Your password is set. Sign in with your User ID {user.username} and your new "
+            "password.",
+        )
+        return redirect(services.invitation_login_url_name(user))
+    return render(request, "contacts/invitation.html", {"form": form, "invited": user})
 
 
 def _member_account_or_404(request, number):

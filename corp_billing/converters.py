@@ -61,10 +61,11 @@ class InvoiceNumberConverter:
 
 
 class ObjectIdConverter:
-    """The key of a Billing Center plan or card within its account: 1 to 9 digits, so it always
-    fits the column (the account number beside it in the URL scopes it)."""
+    """The id of an object whose own number is not a key (a purchase order's number is the
+    customer's free text, unique within an account only; a billing-contact change has no
+    number): 1 to 999,999,999, like a revision."""
 
-    regex = "[0-9]{1,9}"
+    regex = "[1-9][0-9]{0,8}"
 
     def to_python(self, value: str) -> int:
         return int(value)
@@ -75,6 +76,6 @@ class ObjectIdConverter:
 
 register_converter(AccountNumberConverter, "account_number")
 register_converter(InvoiceNumberConverter, "invoice_number")
-register_converter(ObjectIdConverter, "object_id")
 register_converter(QuoteNumberConverter, "quote_number")
 register_converter(RevisionNumberConverter, "revision")
+register_converter(ObjectIdConverter, "object_id")

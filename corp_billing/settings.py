@@ -161,6 +161,9 @@ LOGIN_URL = "contacts:login"
 LOGIN_REDIRECT_URL = "contacts:home"
 LOGOUT_REDIRECT_URL = "contacts:login"
 PASSWORD_RESET_TIMEOUT = 60 * 60  # one hour: a reset link is a key to the account
+# A new billing contact's link to set their first password: sent by mail to someone who may not
+# read it the same day, so longer than a reset link, and single-use like it.
+CONTACT_INVITATION_TIMEOUT = timedelta(hours=72)
 
 # guardian: no anonymous user row; nobody anonymous holds object permissions.
 ANONYMOUS_USER_NAME = None
@@ -186,6 +189,12 @@ DATA_UPLOAD_MAX_NUMBER_FIELDS = 10_000
 # form-encoded (9 bytes a character); Django's default is 2.5 MB. Files are not uploaded here.
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 # --- end long quotes -------------------------------------------------------------------------
+
+# --- Private files (purchase-order documents) -------------------------------------------------
+# Uploaded customer documents live here, outside STATIC_ROOT and any URL: nothing serves this
+# directory. They are read only by access-checked views (purchase_orders.views.document_download).
+PRIVATE_FILES_ROOT = Path(env.str("PRIVATE_FILES_ROOT", default=str(BASE_DIR / "private_files")))
+# --- end private files -----------------------------------------------------------------------
 
 # --- Client address behind the TLS proxy (throttling and audit) -------------------------------
 # How many reverse proxies in front of the app append to X-Forwarded-For. 0: the app is reached

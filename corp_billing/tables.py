@@ -18,7 +18,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.utils import dateformat, timezone
-from django.utils.html import format_html
+from django.utils.html import conditional_escape, format_html
 from django.utils.safestring import SafeString, mark_safe
 
 from quotes.money import format_money
@@ -77,21 +77,20 @@ class Table:
         )
 
     def rows_html(self) -> SafeString:
+        # Plain string building with ``conditional_escape`` on every value: the same escaping
+        # as ``format_html``, at a fraction of its cost per cell (350 cells a page).
+        numeric = [c.numeric for c in self.columns]
         lines = []
         for row in self.rows:
             cells = []
-            for column in self.columns:
-                text = cell_text(column.value(row))
+            for column, is_numeric in zip(self.columns, numeric, strict=True):
+                text: str = conditional_escape(cell_text(column.value(row)))
                 if column.link is not None:
-                    text = format_html('<a href="{}">{}</a>', column.link(row), text)
-                cells.append(
-                    format_html('<td class="num">{}</td>', text)
-                    if column.numeric
-                    else format_html("<td>{}</td>", text)
-                )
-            lines.append("<tr>" + "".join(cells) + "</tr>\n")
+                    text = f'<a href="{conditional_escape(column.link(row))}">{text}</a>'
+                cells.append(f'<td class="num">{text}</td>' if is_numeric else f"<td>{text}</td>")
+            lines.append(f"<tr>{''.join(cells)}</tr>\n")
         if not lines:
             return format_html(
                 '<tr><td colspan="{}" class="muted">{}</td></tr>', len(self.columns), self.empty
             )
-        return mark_safe("".join(lines))  # noqa: S308  (every cell went through format_html)
+        return mark_safe("".join(lines))  # noqa: S308  (every value went through conditional_escape)

@@ -8,6 +8,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("", include("contacts.urls")),
     path("", include("quotes.urls")),
+    path("", include("purchase_orders.urls")),
     path("", include("billing_center.urls")),
     path("", include("workflows.urls")),
 ]

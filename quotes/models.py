@@ -260,7 +260,15 @@ class Acceptance(models.Model):
     # The exact bytes accepted, served as "PDF as accepted": re-rendering from live data would
     # drift as soon as an address or name changes.
     pdf = models.BinaryField(editable=False, default=b"")
+    # The number as printed on the acceptance PDF; the ledger entry it drew on is below.
     po_number = models.CharField("purchase order number", max_length=60, blank=True)
+    purchase_order = models.ForeignKey(
+        "purchase_orders.PurchaseOrder",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="acceptances",
+    )
 
     def __str__(self):
         return f"{self.revision} accepted by {self.accepted_by}"

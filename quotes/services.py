@@ -428,17 +428,22 @@ def revision_accept(
     *,
     revision: QuoteRevision,
     actor: User,
-    po_number: str = "",
+    purchase_order: Any = None,
     request: HttpRequest | None = None,
 ) -> Acceptance:
     """A billing contact accepts the sent revision. The exact PDF they accepted is kept, with
-    its SHA-256."""
+    its SHA-256. ``purchase_order`` (a ``purchase_orders.PurchaseOrder``, locked and checked
+    by ``purchase_orders.services.quote_accept_with_po``, which is how callers accept) is the
+    PO the quote is charged to."""
     revision = _lock(revision)
     policy.require(actor, Action.ACCEPT, revision)
     account = revision.quote.account
-    po_number = po_number.strip()
-    if account.po_required and not po_number:
-        raise ValidationError("Your account requires a purchase order number to accept a quote.")
+    if account.po_required and purchase_order is None:
+        raise ValidationError(
+            "Your account requires a purchase order to accept a quote: choose one or enter a "
+            "new one."
+        )
+    po_number = purchase_order.number if purchase_order is not None else ""
     pdf = revision_pdf(revision)
     pdf_sha256 = hashlib.sha256(pdf).hexdigest()
     acceptance = Acceptance.objects.create(
@@ -449,6 +454,7 @@ def revision_accept(
         pdf_sha256=pdf_sha256,
         pdf=pdf,
         po_number=po_number,
+        purchase_order=purchase_order,
     )
     _record_decision(
         revision,

@@ -10,13 +10,15 @@ IN_CI = os.environ.get("CI", "").lower() == "true"
 
 
 @pytest.fixture(autouse=True)
-def _fast_and_isolated(settings):
+def _fast_and_isolated(settings, tmp_path_factory):
     # A fast hasher: the suite checks flows, not bcrypt's cost.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     settings.SITE_URL = "https://billing.openvoice.example"
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
     # pytest-django's test client speaks to "testserver"; production hosts come from the env.
     settings.ALLOWED_HOSTS = ["testserver", "localhost", "127.0.0.1"]
+    # Uploaded PO documents go to a fresh directory, never the checkout's private_files/.
+    settings.PRIVATE_FILES_ROOT = tmp_path_factory.mktemp("private_files")
 
 
 @dataclass

@@ -20,6 +20,7 @@ from outbox import services
 from outbox.models import MailStatus, OutgoingMail
 from quotes.models import RevisionStatus
 from tests import factories
+from tests import po_builders as pb
 from tests import quote_builders as qb
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -103,7 +104,7 @@ def test_accepting_a_quote_with_the_mail_server_down_succeeds_and_keeps_the_mail
     # when a billing contact accepts it
     response = signed_in(world.contact_a).post(
         reverse("workflows:quote_decide", args=[quote.number]),
-        {"decision": "accept", "po_number": "PO-4711", "comment": ""},
+        {"decision": "accept", **pb.new_po_fields("PO-4711"), "comment": ""},
     )
 
     # then the acceptance went through and they are told so
@@ -163,7 +164,7 @@ def test_a_rolled_back_step_leaves_no_mail(world):
     quote = qb.sent_quote(world.a, world.rep_a)
     contact = signed_in(world.contact_a)
     decide = reverse("workflows:quote_decide", args=[quote.number])
-    accept = {"decision": "accept", "po_number": "PO-1", "comment": ""}
+    accept = {"decision": "accept", **pb.new_po_fields("PO-1"), "comment": ""}
     assert contact.post(decide, accept).status_code == 302
     before = OutgoingMail.objects.count()
 

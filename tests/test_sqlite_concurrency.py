@@ -19,6 +19,7 @@ from django.urls import reverse
 from contacts.models import StaffRole
 from quotes.models import Acceptance, Quote, RevisionStatus
 from tests import factories
+from tests import po_builders as pb
 from tests import quote_builders as qb
 
 RACERS = 20
@@ -88,7 +89,7 @@ def test_twenty_contacts_accepting_one_quote_get_one_success_and_nineteen_clear_
     outcomes = race(
         contacts,
         reverse("workflows:quote_decide", args=[quote.number]),
-        lambda i: {"decision": "accept", "po_number": f"PO-{i:03d}", "comment": ""},
+        lambda i: {"decision": "accept", **pb.new_po_fields(f"PO-{i:03d}"), "comment": ""},
     )
 
     # then one acceptance went through and everybody else was told the quote had moved on

@@ -16,9 +16,11 @@ from viewflow import this
 from viewflow.workflow import flow
 from viewflow.workflow.lock import select_for_update_lock
 
+from contacts.models import ContactChange, ContactChangeStatus
+from purchase_orders.models import ChangeStatus, PurchaseOrderChange
 from quotes.models import Quote, QuoteRevision, RevisionStatus
 
-from .models import QuoteProcess
+from .models import ContactChangeProcess, POChangeProcess, QuoteProcess
 from .nodes import AccountTask
 
 # The status of the current revision after a step, and the task that follows it. Any other
@@ -75,3 +77,87 @@ class QuoteFlow(flow.Flow):
 
     def waits_for_representative(self, activation: Any) -> bool:
         return self._next(activation) == "revise"
+
+
+class ContactChangeFlow(flow.Flow):
+    """A billing contact's proposal waits for the account's representative:
+
+        propose ─► route ─ pending ─► representative confirms or declines ─► route
+                    └ ─ confirmed / declined ─► end
+
+    The proposal and the decision are ``contacts`` services run by ``workflows.services``."""
+
+    process_class = ContactChangeProcess
+    lock_impl = select_for_update_lock
+
+    start = flow.StartHandle(this.link_change).Next(this.route)
+
+    route = flow.Switch().Case(this.confirm, this.waits_for_representative).Default(this.end)
+
+    confirm = AccountTask("review_contact_change").Next(this.route)
+
+    end = flow.End()
+
+    def link_change(self, activation: Any, change: ContactChange) -> ContactChangeProcess:
+        activation.process.change = change
+        activation.process.account_id = change.account_id
+        return activation.process
+
+    def waits_for_representative(self, activation: Any) -> bool:
+        change = activation.process.coerced.change
+        change.refresh_from_db(fields=["status"])
+        return change.status == ContactChangeStatus.PENDING
+
+
+# The status of a PO change after a step, and the task that follows it. Approved, rejected and
+# withdrawn end the process.
+PO_CHANGE_NEXT_STEP: dict[str, str] = {
+    ChangeStatus.PENDING: "review",
+    ChangeStatus.CONFLICTED: "rebase",
+}
+
+
+class POChangeFlow(flow.Flow):
+    """A billing contact proposes a PO change → a representative of the account or finance
+    approves or rejects → approved changes are applied by the domain service if the PO is still
+    at the proposed version; otherwise the change waits for a billing contact to re-base it
+    (back to review) or withdraw it.
+
+        propose ─► route ─ pending ─► review ─► route
+                     │ ─ conflicted ─► rebase ─► route
+                     └ ─ approved / rejected / withdrawn ─► end
+    """
+
+    process_class = POChangeProcess
+    lock_impl = select_for_update_lock
+
+    start = flow.StartHandle(this.link_change).Next(this.route)
+
+    route = (
+        flow.Switch()
+        .Case(this.review, this.waits_for_review)
+        .Case(this.rebase, this.waits_for_rebase)
+        .Default(this.end)
+    )
+
+    review = AccountTask("review_po_change").Next(this.route)
+
+    rebase = AccountTask("propose_po_change").Next(this.route)
+
+    end = flow.End()
+
+    def link_change(self, activation: Any, change: PurchaseOrderChange) -> POChangeProcess:
+        activation.process.change = change
+        activation.process.account_id = change.purchase_order.account_id
+        return activation.process
+
+    def _next(self, activation: Any) -> str | None:
+        change = activation.process.coerced.change
+        change.refresh_from_db(fields=["status"])
+        return PO_CHANGE_NEXT_STEP.get(change.status)
+
+    def waits_for_review(self, activation: Any) -> bool:
+        return self._next(activation) == "review"
+
+    def waits_for_rebase(self, activation: Any) -> bool:
+        return self._next(activation) == "rebase"

@@ -1,7 +1,8 @@
 from django.db import models
 from viewflow.workflow.models import Process
 
-from contacts.models import Account
+from contacts.models import Account, ContactChange
+from purchase_orders.models import PurchaseOrderChange
 from quotes.models import Quote
 
 
@@ -17,3 +18,25 @@ class QuoteProcess(Process):
 
     class Meta:
         verbose_name = "quote process"
+
+
+class ContactChangeProcess(Process):
+    """One billing-contact change, from the proposal to the representative's decision."""
+
+    change = models.ForeignKey(ContactChange, on_delete=models.PROTECT, related_name="+")
+    # The change's account, copied when the process starts (see ``QuoteProcess.account``).
+    account = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        verbose_name = "contact change process"
+
+
+class POChangeProcess(Process):
+    """One proposed PO change on its way: review, and re-basing after a conflict."""
+
+    change = models.ForeignKey(PurchaseOrderChange, on_delete=models.PROTECT, related_name="+")
+    # The PO's account, copied when the process starts (see ``QuoteProcess.account``).
+    account = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        verbose_name = "PO change process"

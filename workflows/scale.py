@@ -415,7 +415,7 @@ def build_template(state: str, account: Account, rep: User, contact: User, lines
             )
             flow_services.quote_submit(quote=quote, actor=rep)
     elif state == "accepted":
-        flow_services.quote_accept(quote=quote, actor=contact, po_number="PO-TEMPLATE")
+        flow_services.quote_accept(quote=quote, actor=contact)
     elif state == "rejected":
         flow_services.quote_decline(
             quote=quote, actor=contact, action=Action.REJECT, comment="Not this year"

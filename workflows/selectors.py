@@ -1,24 +1,123 @@
+from typing import Any
+
 from django.db import connection
 from django.db.models import Exists, F, OuterRef, QuerySet
 from django.http import HttpRequest
+from django.urls import reverse
 from viewflow.workflow.models import Task
 
 from contacts import permissions
-from contacts.models import User
+from contacts.models import ContactChangeKind, User
 from contacts.permissions import has_all_accounts
 from corp_billing.paging import PAGE_SIZE, Page, cursor_filter, directed, keyset_page
 
-from .flows import QuoteFlow
-from .models import QuoteProcess
+from .flows import ContactChangeFlow, POChangeFlow, QuoteFlow
+from .models import ContactChangeProcess, POChangeProcess, QuoteProcess
 from .tasks import OPEN
 
-# Each human task, the right it needs on the quote's account, and what the inbox calls it.
+# Each human task, the right it needs on its process's account, and what the inbox calls it.
 TASKS = (
     (QuoteFlow.deal_desk_review, "approve_deal", "Approve or send back"),
     (QuoteFlow.customer_decision, "approve_quote", "Accept, reject or request changes"),
     (QuoteFlow.revise, "draft_quote", "Revise and resubmit"),
+    (ContactChangeFlow.confirm, "review_contact_change", "Confirm or decline contact change"),
+    (POChangeFlow.review, "review_po_change", "Approve or reject the PO change"),
+    (POChangeFlow.rebase, "propose_po_change", "Re-base or withdraw the PO change"),
 )
 LABELS = {node: label for node, _, label in TASKS}
+
+# Each flow's process model; every one carries its account (copied when the process starts),
+# which is what the inbox scopes on.
+PROCESSES: dict[type, Any] = {
+    QuoteFlow: QuoteProcess,
+    ContactChangeFlow: ContactChangeProcess,
+    POChangeFlow: POChangeProcess,
+}
+
+# What an inbox row shows of each flow's object, read as plain values by key paths from the
+# task (task → process → object): a page of rows is 51 small dicts, not 51 graphs of models
+# with viewflow's JSON columns. Each flow's ``_describe`` turns them into the row's text.
+_QUOTE = "process__quoteprocess__quote__"
+_CONTACT = "process__contactchangeprocess__change__"
+_PO_CHANGE = "process__pochangeprocess__change__"
+ROW_VALUES: dict[type, dict[str, F]] = {
+    QuoteFlow: {
+        "quote_number": F(f"{_QUOTE}number"),
+        "quote_title": F(f"{_QUOTE}title"),
+        "quote_account_number": F(f"{_QUOTE}account__number"),
+        "quote_account_name": F(f"{_QUOTE}account__name"),
+        "quote_revision": F(f"{_QUOTE}current_revision__number"),
+        "quote_total": F(f"{_QUOTE}current_revision__total"),
+        "quote_currency": F(f"{_QUOTE}current_revision__currency"),
+    },
+    ContactChangeFlow: {
+        "contact_change": F(f"{_CONTACT}pk"),
+        "contact_kind": F(f"{_CONTACT}kind"),
+        "contact_target_first": F(f"{_CONTACT}target__first_name"),
+        "contact_target_last": F(f"{_CONTACT}target__last_name"),
+        "contact_target_login": F(f"{_CONTACT}target__username"),
+        "contact_new_first": F(f"{_CONTACT}new_first_name"),
+        "contact_new_last": F(f"{_CONTACT}new_last_name"),
+        "contact_new_login": F(f"{_CONTACT}new_login_id"),
+        "contact_account_number": F(f"{_CONTACT}account__number"),
+        "contact_account_name": F(f"{_CONTACT}account__name"),
+    },
+    POChangeFlow: {
+        "po": F(f"{_PO_CHANGE}purchase_order_id"),
+        "po_number": F(f"{_PO_CHANGE}purchase_order__number"),
+        "po_currency": F(f"{_PO_CHANGE}purchase_order__currency"),
+        "po_account_number": F(f"{_PO_CHANGE}purchase_order__account__number"),
+        "po_account_name": F(f"{_PO_CHANGE}purchase_order__account__name"),
+        "po_proposed_amount": F(f"{_PO_CHANGE}amount"),
+    },
+}
+
+
+def _describe_quote(values: dict) -> dict:
+    return {
+        "link": reverse("quotes:detail", args=[values["quote_number"]]),
+        "subject": (
+            f"{values['quote_number']} revision {values['quote_revision']} — "
+            f"{values['quote_title']}"
+        ),
+        "account": f"{values['quote_account_number']} {values['quote_account_name']}",
+        "amount": values["quote_total"],
+        "currency": values["quote_currency"],
+    }
+
+
+def _describe_contact_change(values: dict) -> dict:
+    # As ``ContactChange.subject`` names it: the contact concerned, or the one to be added.
+    if values["contact_target_login"] is not None:
+        first, last = values["contact_target_first"], values["contact_target_last"]
+        login = values["contact_target_login"]
+    else:
+        first, last = values["contact_new_first"], values["contact_new_last"]
+        login = values["contact_new_login"]
+    name = f"{first} {last}".strip() or login
+    account = reverse("contacts:account_home", args=[values["contact_account_number"]])
+    return {
+        "link": f"{account}#contact-change-{values['contact_change']}",
+        "subject": f"{ContactChangeKind(values['contact_kind']).label}: {name} ({login})",
+        "account": f"{values['contact_account_number']} {values['contact_account_name']}",
+    }
+
+
+def _describe_po_change(values: dict) -> dict:
+    return {
+        "link": reverse("purchase_orders:detail", args=[values["po"]]),
+        "subject": f"PO {values['po_number']} — proposed change",
+        "account": f"{values['po_account_number']} {values['po_account_name']}",
+        "amount": values["po_proposed_amount"],
+        "currency": values["po_currency"],
+    }
+
+
+DESCRIBE = {
+    QuoteFlow: _describe_quote,
+    ContactChangeFlow: _describe_contact_change,
+    POChangeFlow: _describe_po_change,
+}
 
 
 INBOX_ORDER = ["created", "id"]
@@ -47,7 +146,7 @@ def inbox_tasks(*, user: User, request: HttpRequest | None = None) -> QuerySet[T
             # The task's process is on one of the user's accounts: a semi-join by keys (the
             # process row carries its account), so the arm either walks the open-task index in
             # waiting order and stops at a page, or starts from a few accounts' processes.
-            on_account = QuoteProcess.objects.filter(
+            on_account = PROCESSES[node.flow_class].objects.filter(
                 process_ptr_id=OuterRef("process_id"), account_id__in=account_ids[codename]
             )
             arm = arm.filter(Exists(on_account))
@@ -64,34 +163,30 @@ def inbox_tasks(*, user: User, request: HttpRequest | None = None) -> QuerySet[T
     return Task.objects.filter(pk__in=ids).order_by(*INBOX_ORDER)
 
 
-# What an inbox row shows, read as plain values by key paths (task → quote process → quote →
-# account / current revision): a page of rows is then 51 small dicts, not 51 graphs of five
-# models with viewflow's JSON columns.
-_QUOTE = "process__quoteprocess__quote__"
-INBOX_ROW = {
-    "quote_number": F(f"{_QUOTE}number"),
-    "quote_title": F(f"{_QUOTE}title"),
-    "account_number": F(f"{_QUOTE}account__number"),
-    "account_name": F(f"{_QUOTE}account__name"),
-    "revision": F(f"{_QUOTE}current_revision__number"),
-    "total": F(f"{_QUOTE}current_revision__total"),
-    "currency": F(f"{_QUOTE}current_revision__currency"),
-}
-
-
 def _inbox_rows(tasks: QuerySet[Task]) -> QuerySet[Task]:
-    return tasks.values("id", "flow_task", "created", **INBOX_ROW)
+    paths = {name: path for values in ROW_VALUES.values() for name, path in values.items()}
+    return tasks.values("id", "flow_task", "created", **paths)
 
 
 def inbox(*, user: User, request: HttpRequest | None = None) -> Page:
-    """One page (``corp_billing.paging``) of ``inbox_tasks``: dicts of ``INBOX_ROW`` plus
-    ``id``, ``created`` and ``label`` (what the person is asked to do)."""
+    """One page (``corp_billing.paging``) of ``inbox_tasks``: a dict per task with ``id``,
+    ``created``, ``label`` (what the person is asked to do), ``link``, ``subject``,
+    ``account``, and ``amount`` with ``currency`` where the object has one."""
     page = keyset_page(
         inbox_tasks(user=user, request=request),
         ordering=INBOX_ORDER,
         request=request,
         rows=_inbox_rows,
     )
-    for row in page.rows:
-        row["label"] = LABELS[row.pop("flow_task")]
+    page.rows = [
+        {
+            "id": row["id"],
+            "created": row["created"],
+            "label": LABELS[row["flow_task"]],
+            "amount": None,
+            "currency": "",
+            **DESCRIBE[row["flow_task"].flow_class](row),
+        }
+        for row in page.rows
+    ]
     return page

@@ -7,21 +7,29 @@ with the quote service that does the whole business step. Nothing here decides b
 """
 
 from collections.abc import Callable
-from datetime import datetime
+from datetime import date, datetime
+from decimal import Decimal
 from typing import TypeVar
 
+from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.http import HttpRequest
 from viewflow.workflow.status import PROCESS
 
-from contacts.models import User
+from contacts import changes
+from contacts import services as contact_services
+from contacts.models import Account, ContactChange, User
+from purchase_orders import policy as po_policy
+from purchase_orders import services as po_services
+from purchase_orders.models import PurchaseOrder, PurchaseOrderChange
+from purchase_orders.services import NewPurchaseOrder
 from quotes import policy
 from quotes import services as quote_services
 from quotes.models import Quote, QuoteRevision
 from quotes.policy import Action, QuoteConflict
 
-from .flows import QuoteFlow
-from .models import QuoteProcess
+from .flows import ContactChangeFlow, POChangeFlow, QuoteFlow
+from .models import ContactChangeProcess, POChangeProcess, QuoteProcess
 from .nodes import AccountTask
 from .tasks import TaskConflict, locked_message, open_task, run_task, taken_message
 
@@ -130,16 +138,27 @@ def _expire_if_due(quote: Quote) -> None:
 
 
 def quote_accept(
-    *, quote: Quote, actor: User, po_number: str = "", request: HttpRequest | None = None
+    *,
+    quote: Quote,
+    actor: User,
+    purchase_order: PurchaseOrder | None = None,
+    new_po: NewPurchaseOrder | None = None,
+    request: HttpRequest | None = None,
 ) -> None:
+    """A billing contact accepts, charging the quote to a PO of the ledger or to a new one
+    entered in the same step (required where the account requires a PO)."""
     _expire_if_due(quote)
     _step(
         quote=quote,
         node=QuoteFlow.customer_decision,
         actor=actor,
         action=Action.ACCEPT,
-        call=lambda rev: quote_services.revision_accept(
-            revision=rev, actor=actor, po_number=po_number, request=request
+        call=lambda rev: po_services.quote_accept_with_po(
+            revision=rev,
+            actor=actor,
+            purchase_order=purchase_order,
+            new=new_po,
+            request=request,
         ),
         request=request,
     )
@@ -200,3 +219,218 @@ def quote_expire(*, quote: Quote, now: datetime | None = None) -> bool:
         )
     except (QuoteConflict, TaskConflict):
         return False
+
+
+# --- billing-contact changes ---------------------------------------------------------------------
+
+
+def contact_change_propose(
+    *,
+    account: Account,
+    actor: User,
+    password: str,
+    kind: str,
+    target_id: int | None = None,
+    first_name: str = "",
+    last_name: str = "",
+    email: str = "",
+    login_id: str = "",
+    request: HttpRequest | None = None,
+) -> ContactChange:
+    """A billing contact proposes, with their password re-entered: the change and its process
+    start together, or neither. Someone without the right is refused before the password is
+    looked at, so they learn nothing from it."""
+    changes.require_right(actor, changes.Action.PROPOSE, account)
+    # Outside the transaction: a wrong password is recorded (and counted) even though the
+    # proposal is refused.
+    contact_services.reauthenticate(actor=actor, password=password, request=request)
+    with transaction.atomic():
+        change = contact_services.contact_change_propose(
+            account=account,
+            actor=actor,
+            kind=kind,
+            target_id=target_id,
+            first_name=first_name,
+            last_name=last_name,
+            email=email,
+            login_id=login_id,
+            request=request,
+        )
+        ContactChangeFlow.start.run(change=change)
+    return change
+
+
+def contact_change_decide(
+    *,
+    change: ContactChange,
+    actor: User,
+    action: changes.Action,
+    comment: str = "",
+    request: HttpRequest | None = None,
+) -> ContactChange:
+    """The representative confirms (``Action.CONFIRM``) or declines (``Action.DECLINE``) as
+    the open task of the change's process; a billing contact withdrawing it
+    (``Action.WITHDRAW``) ends that same task, with their own right."""
+    changes.require_right(actor, action, change.account)
+    process = (
+        ContactChangeProcess.objects.filter(change=change, status=PROCESS.NEW)
+        .order_by("-pk")
+        .first()
+    )
+    node = ContactChangeFlow.confirm
+    if process is None or open_task(process_pk=process.pk, node=node) is None:
+        change.refresh_from_db(fields=["status"])
+        changes.require(actor, action, change)  # the domain's own, precise refusal
+        raise TaskConflict(taken_message("contact change"))
+
+    def step() -> ContactChange:
+        if action == changes.Action.CONFIRM:
+            return contact_services.contact_change_confirm(
+                change=change, actor=actor, comment=comment, request=request
+            )
+        if action == changes.Action.DECLINE:
+            return contact_services.contact_change_decline(
+                change=change, actor=actor, comment=comment, request=request
+            )
+        return contact_services.contact_change_withdraw(change=change, actor=actor, request=request)
+
+    return run_task(
+        node=node,
+        process_pk=process.pk,
+        actor=actor,
+        right=changes.RIGHTS[action],
+        step=step,
+        what="contact change",
+        request=request,
+    )
+
+
+# --- PO change orders ------------------------------------------------------------------------
+
+PO_CHANGE_LOCKED = locked_message("purchase-order change")
+PO_CHANGE_TAKEN = taken_message("purchase-order change")
+
+
+def _open_change_process(change: PurchaseOrderChange) -> POChangeProcess | None:
+    return POChangeProcess.objects.filter(change=change, status=PROCESS.NEW).order_by("-pk").first()
+
+
+def _change_step(
+    *,
+    change: PurchaseOrderChange,
+    node: AccountTask,
+    actor: User,
+    action: po_policy.Action,
+    call: Callable[[PurchaseOrderChange], T],
+    request: HttpRequest | None = None,
+) -> T:
+    """Runs ``call(change)`` as the open ``node`` task of the change's process. With no such
+    task, the change's state says why (already decided…)."""
+    po_policy.require_right(actor, action, change.purchase_order.account)
+    process = _open_change_process(change)
+    if process is None or open_task(process_pk=process.pk, node=node) is None:
+        change.refresh_from_db()
+        po_policy.require_change(actor, action, change)  # the domain's own, precise refusal
+        raise TaskConflict(PO_CHANGE_TAKEN)
+    return run_task(
+        node=node,
+        process_pk=process.pk,
+        actor=actor,
+        step=lambda: call(change),
+        what="purchase-order change",
+        request=request,
+    )
+
+
+def po_change_propose(
+    *,
+    purchase_order: PurchaseOrder,
+    actor: User,
+    base_version: int,
+    number: str,
+    amount: Decimal,
+    valid_from: date,
+    valid_to: date,
+    reason: str,
+    document: UploadedFile | None = None,
+    request: HttpRequest | None = None,
+) -> PurchaseOrderChange:
+    """A billing contact proposes a change: it is recorded and its review process starts, in
+    one transaction."""
+    po_policy.require_right(actor, po_policy.Action.PROPOSE_CHANGE, purchase_order.account)
+    with transaction.atomic():
+        change = po_services.po_change_propose(
+            purchase_order=purchase_order,
+            actor=actor,
+            base_version=base_version,
+            number=number,
+            amount=amount,
+            valid_from=valid_from,
+            valid_to=valid_to,
+            reason=reason,
+            document=document,
+            request=request,
+        )
+        POChangeFlow.start.run(change=change)
+    return change
+
+
+def po_change_approve(
+    *,
+    change: PurchaseOrderChange,
+    actor: User,
+    comment: str = "",
+    request: HttpRequest | None = None,
+) -> str:
+    """Returns the change's status: approved, or conflicted when the PO moved on."""
+    return _change_step(
+        change=change,
+        node=POChangeFlow.review,
+        actor=actor,
+        action=po_policy.Action.APPROVE,
+        call=lambda c: po_services.po_change_approve(
+            change=c, actor=actor, comment=comment, request=request
+        ),
+        request=request,
+    )
+
+
+def po_change_reject(
+    *, change: PurchaseOrderChange, actor: User, comment: str, request: HttpRequest | None = None
+) -> None:
+    _change_step(
+        change=change,
+        node=POChangeFlow.review,
+        actor=actor,
+        action=po_policy.Action.REJECT,
+        call=lambda c: po_services.po_change_reject(
+            change=c, actor=actor, comment=comment, request=request
+        ),
+        request=request,
+    )
+
+
+def po_change_rebase(
+    *, change: PurchaseOrderChange, actor: User, request: HttpRequest | None = None
+) -> None:
+    _change_step(
+        change=change,
+        node=POChangeFlow.rebase,
+        actor=actor,
+        action=po_policy.Action.REBASE,
+        call=lambda c: po_services.po_change_rebase(change=c, actor=actor, request=request),
+        request=request,
+    )
+
+
+def po_change_withdraw(
+    *, change: PurchaseOrderChange, actor: User, request: HttpRequest | None = None
+) -> None:
+    _change_step(
+        change=change,
+        node=POChangeFlow.rebase,
+        actor=actor,
+        action=po_policy.Action.WITHDRAW,
+        call=lambda c: po_services.po_change_withdraw(change=c, actor=actor, request=request),
+        request=request,
+    )

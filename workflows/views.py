@@ -5,6 +5,7 @@ a business rule a message on the quote page. Nothing is half-applied.
 """
 
 from collections.abc import Callable
+from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -12,9 +13,26 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.forms import Form
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_POST
 
+from contacts import changes
+from contacts.forms import PROPOSAL_FORMS, ContactChangeDecisionForm, proposal_form
 from contacts.http import AuthenticatedRequest
+from contacts.models import ContactChange
+from contacts.selectors import account_get_for_user, account_people, contact_change_get_for_user
+from contacts.services import RateLimited
+from contacts.views import account_page
+from purchase_orders import policy as po_policy
+from purchase_orders import selectors as po_selectors
+from purchase_orders.forms import (
+    AcceptancePOForm,
+    ChangeProposalForm,
+    ChangeReviewForm,
+    ConflictForm,
+)
+from purchase_orders.models import PurchaseOrder, PurchaseOrderChange
+from purchase_orders.policy import POConflict
 from quotes import policy
 from quotes.forms import DecisionForm, ReviewForm, WithdrawForm
 from quotes.models import Quote
@@ -29,7 +47,7 @@ from .tasks import TaskConflict
 def _run(request: AuthenticatedRequest, quote: Quote, step: Callable[[], object], success: str):
     try:
         step()
-    except (QuoteConflict, TaskConflict) as exc:
+    except (QuoteConflict, TaskConflict, POConflict) as exc:
         return render(
             request, "workflows/conflict.html", {"quote": quote, "message": str(exc)}, status=409
         )
@@ -51,6 +69,17 @@ def _invalid(
     except PermissionDenied:
         raise Http404("No such quote") from None
     messages.error(request, " ".join(str(e) for errs in form.errors.values() for e in errs))
+    return redirect("quotes:detail", number=quote.number)
+
+
+def _invalid_message(
+    request: AuthenticatedRequest, quote: Quote, action: Action, message: str
+) -> HttpResponse:
+    try:
+        policy.require_right(request.user, action, quote.current_revision)  # type: ignore[arg-type]
+    except PermissionDenied:
+        raise Http404("No such quote") from None
+    messages.error(request, message)
     return redirect("quotes:detail", number=quote.number)
 
 
@@ -116,10 +145,27 @@ def quote_decide(request: AuthenticatedRequest, number: str) -> HttpResponse:
     action = Action(form.cleaned_data["decision"])
     data = form.cleaned_data
     if action == Action.ACCEPT:
+        po_form = AcceptancePOForm(request.POST, request.FILES)
+        if not po_form.is_valid():
+            return _invalid(request, quote, po_form, Action.ACCEPT)
+        chosen = po_form.cleaned_data.get("purchase_order")
+        # A PO of another account (or none) is the same "not found" as a PO that does not exist.
+        purchase_order = (
+            po_selectors.po_of_account(account=quote.account, pk=chosen) if chosen else None
+        )
+        if chosen and purchase_order is None:
+            return _invalid_message(
+                request, quote, Action.ACCEPT, "Choose one of your account's purchase orders."
+            )
+        new_po = po_form.new()
 
         def step() -> None:
             services.quote_accept(
-                quote=quote, actor=request.user, po_number=data["po_number"], request=request
+                quote=quote,
+                actor=request.user,
+                purchase_order=purchase_order,
+                new_po=new_po,
+                request=request,
             )
 
     else:
@@ -153,4 +199,235 @@ def quote_withdraw(request: AuthenticatedRequest, number: str) -> HttpResponse:
             request=request,
         ),
         "Withdrawn: the customer can no longer accept it and has been told.",
+    )
+
+
+# --- billing-contact changes ---------------------------------------------------------------------
+
+PROPOSED_MESSAGE = (
+    "Your proposal was sent to your LogMeIn representative. Nothing changes until they confirm it."
+)
+DECIDED_MESSAGES = {
+    changes.Action.CONFIRM: "Confirmed: the change is in effect; the account's contacts were told.",
+    changes.Action.DECLINE: "Declined: nothing was changed; the account's contacts were told.",
+    changes.Action.WITHDRAW: "Withdrawn: nothing was changed; the account's contacts were told.",
+}
+
+
+@login_required
+@require_POST
+def contact_change_propose(request: AuthenticatedRequest, number: str) -> HttpResponse:
+    account = account_get_for_user(user=request.user, number=number)
+    try:
+        changes.require_right(request.user, changes.Action.PROPOSE, account)
+    except PermissionDenied:
+        raise Http404("No such account") from None
+    kind = request.POST.get("kind", "")
+    if kind not in PROPOSAL_FORMS:
+        messages.error(request, "Choose add, remove or make primary; nothing was changed.")
+        return account_page(request, account, status=400)
+    form = proposal_form(kind, account_people(account=account)["billing_contacts"], request.POST)
+    if not form.is_valid():
+        return account_page(request, account, proposal=form, status=400)
+    data = form.cleaned_data
+    status = 400
+    try:
+        services.contact_change_propose(
+            account=account,
+            actor=request.user,
+            password=data["password"],
+            kind=kind,
+            target_id=data.get("target"),
+            first_name=data.get("first_name", ""),
+            last_name=data.get("last_name", ""),
+            email=data.get("email", ""),
+            login_id=data.get("login_id", ""),
+            request=request,
+        )
+    except RateLimited as exc:
+        form.add_error(None, str(exc))
+        status = 429
+    except ValidationError as exc:
+        form.add_error(None, " ".join(exc.messages))
+    else:
+        messages.success(request, PROPOSED_MESSAGE)
+        return redirect(_changes_url(account.number))
+    return account_page(request, account, proposal=form, status=status)
+
+
+def _changes_url(number: str) -> str:
+    return reverse("contacts:account_home", args=[number]) + "#contact-changes"
+
+
+@login_required
+@require_POST
+def contact_change_decide(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    change = contact_change_get_for_user(user=request.user, pk=pk)
+    form = ContactChangeDecisionForm(request.POST)
+    if not form.is_valid():
+        # Someone without the right learns nothing about the form: the same 404 as a missing
+        # change.
+        try:
+            changes.require_right(request.user, changes.Action.CONFIRM, change.account)
+        except PermissionDenied:
+            raise Http404("No such change") from None
+        messages.error(request, " ".join(str(e) for errs in form.errors.values() for e in errs))
+        return redirect(_changes_url(change.account.number))
+    action = changes.Action(form.cleaned_data["decision"])
+    return _contact_change_step(
+        request, change, action, comment=form.cleaned_data["comment"].strip()
+    )
+
+
+@login_required
+@require_POST
+def contact_change_withdraw(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    change = contact_change_get_for_user(user=request.user, pk=pk)
+    return _contact_change_step(request, change, changes.Action.WITHDRAW)
+
+
+def _contact_change_step(
+    request: AuthenticatedRequest, change: ContactChange, action: changes.Action, comment: str = ""
+) -> HttpResponse:
+    try:
+        services.contact_change_decide(
+            change=change, actor=request.user, action=action, comment=comment, request=request
+        )
+    except (changes.ContactChangeConflict, TaskConflict) as exc:
+        return render(
+            request,
+            "workflows/contact_change_conflict.html",
+            {"account": change.account, "message": str(exc)},
+            status=409,
+        )
+    except PermissionDenied:
+        raise Http404("No such change") from None
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages) + " Nothing was changed.")
+        return redirect(_changes_url(change.account.number))
+    messages.success(request, DECIDED_MESSAGES[action])
+    return redirect(_changes_url(change.account.number))
+
+
+# --- PO change orders ------------------------------------------------------------------------
+
+
+def _po_run(
+    request: AuthenticatedRequest, po: PurchaseOrder, step: Callable[[], object], success: str
+) -> HttpResponse:
+    """Runs one PO-change step: a lost race or a decided change is a 409 page, a refused right
+    the same 404 as a missing PO, a business rule a message on the PO page."""
+    try:
+        outcome = step()
+    except (POConflict, TaskConflict) as exc:
+        return render(
+            request, "workflows/po_conflict.html", {"po": po, "message": str(exc)}, status=409
+        )
+    except PermissionDenied:
+        raise Http404("No such purchase order") from None
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+        return redirect("purchase_orders:detail", pk=po.pk)
+    if outcome == "conflicted":
+        messages.warning(
+            request,
+            "Not applied: the purchase order was changed after this proposal was made. The "
+            "proposal was handed back to the customer to re-base on the current values.",
+        )
+    else:
+        messages.success(request, success)
+    return redirect("purchase_orders:detail", pk=po.pk)
+
+
+def _po_invalid(
+    request: AuthenticatedRequest, po: PurchaseOrder, form: Form, action: po_policy.Action
+) -> HttpResponse:
+    # Someone without the right learns nothing about the form: the same 404 as a missing PO.
+    try:
+        po_policy.require_right(request.user, action, po.account)
+    except PermissionDenied:
+        raise Http404("No such purchase order") from None
+    messages.error(request, " ".join(str(e) for errs in form.errors.values() for e in errs))
+    return redirect("purchase_orders:detail", pk=po.pk)
+
+
+@login_required
+@require_POST
+def po_change_propose(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    po = po_selectors.po_get_for_user(user=request.user, pk=pk)
+    form = ChangeProposalForm(request.POST, request.FILES)
+    if not form.is_valid():
+        return _po_invalid(request, po, form, po_policy.Action.PROPOSE_CHANGE)
+    data = form.cleaned_data
+    return _po_run(
+        request,
+        po,
+        lambda: services.po_change_propose(
+            purchase_order=po,
+            actor=request.user,
+            base_version=data["base_version"],
+            number=data["number"],
+            amount=data["amount"],
+            valid_from=data["valid_from"],
+            valid_to=data["valid_to"],
+            reason=data["reason"],
+            document=data.get("document"),
+            request=request,
+        ),
+        "Your proposed change was sent for review.",
+    )
+
+
+def _change_and_po(request: AuthenticatedRequest, pk: int) -> tuple[PurchaseOrderChange, Any]:
+    change = po_selectors.change_get_for_user(user=request.user, pk=pk)
+    return change, change.purchase_order
+
+
+@login_required
+@require_POST
+def po_change_review(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    change, po = _change_and_po(request, pk)
+    form = ChangeReviewForm(request.POST)
+    if not form.is_valid():
+        return _po_invalid(request, po, form, po_policy.Action.APPROVE)
+    comment = form.cleaned_data["comment"]
+    if form.cleaned_data["decision"] == "approve":
+        return _po_run(
+            request,
+            po,
+            lambda: services.po_change_approve(
+                change=change, actor=request.user, comment=comment, request=request
+            ),
+            "Approved: the purchase order was changed.",
+        )
+    return _po_run(
+        request,
+        po,
+        lambda: services.po_change_reject(
+            change=change, actor=request.user, comment=comment, request=request
+        ),
+        "Rejected: the proposer has been told.",
+    )
+
+
+@login_required
+@require_POST
+def po_change_conflict(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    """A billing contact settles a change in conflict: re-base it or withdraw it."""
+    change, po = _change_and_po(request, pk)
+    form = ConflictForm(request.POST)
+    if not form.is_valid():
+        return _po_invalid(request, po, form, po_policy.Action.REBASE)
+    if form.cleaned_data["decision"] == "rebase":
+        return _po_run(
+            request,
+            po,
+            lambda: services.po_change_rebase(change=change, actor=request.user, request=request),
+            "Re-based on the current values and sent for review again.",
+        )
+    return _po_run(
+        request,
+        po,
+        lambda: services.po_change_withdraw(change=change, actor=request.user, request=request),
+        "Withdrawn: the purchase order stays as it is.",
     )

@@ -9,7 +9,7 @@ class Migration(migrations.Migration):
     initial = True
 
     dependencies = [
-        ('contacts', '0006_manage_billing'),
+        ('contacts', '0007_manage_billing'),
         ('quotes', '0004_list_indexes'),
     ]
 

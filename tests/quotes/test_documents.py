@@ -18,6 +18,7 @@ from quotes import services as quote_services
 from quotes.documents import revision_document, revision_pdf
 from quotes.models import QuoteRevision, RevisionStatus
 from quotes.policy import Action
+from tests import po_builders as pb
 from tests import quote_builders
 from workflows import services as flow_services
 
@@ -108,7 +109,7 @@ def test_accepted_revision_is_stamped_and_its_original_is_the_sent_pdf(world, se
         as_sent = revision_pdf(current(sent))
 
     # When the customer accepts it with a purchase order number
-    decide(sent, world.contact_a, Action.ACCEPT, po_number="PO-4711")
+    decide(sent, world.contact_a, Action.ACCEPT, new_po=pb.new_po("PO-4711"))
     revision = current(sent)
     assert revision.status == RevisionStatus.ACCEPTED
 

@@ -66,7 +66,7 @@ def bulk_sent_quotes(account, rep, count: int, start: int) -> None:
     quotes = Quote.objects.bulk_create(
         [
             Quote(
-                number=f"Q-BULK-{start + i:06d}",
+                number=f"Q-2098-{start + i:08d}",  # a real number format, far from the sequence
                 account=account,
                 title=f"Bulk quote {start + i}",
                 created_by=rep,
@@ -133,7 +133,7 @@ def test_quote_list_is_paged_with_constant_queries(world, login, role):
 
     # then each page holds 50 quotes, newest first, every quote once over 20 pages
     assert len(pages) == LARGE // PAGE_SIZE
-    assert numbers == [f"Q-BULK-{i:06d}" for i in reversed(range(LARGE))]
+    assert numbers == [f"Q-2098-{i:08d}" for i in reversed(range(LARGE))]
     # with the same number of queries on every page, whatever the rows or the depth
     for sql in pages:
         assert_constant(small, sql)
@@ -254,7 +254,7 @@ def copy_quotes_with_tasks(templates: list[Quote], copies: int) -> None:
             [
                 _copy(
                     template,
-                    number=f"{template.number}-C{i:04d}",
+                    number=f"Q-2099-{template.pk:05d}{i:05d}",  # a real number format
                     idempotency_key=uuid.uuid4(),
                     current_revision_id=None,
                 )

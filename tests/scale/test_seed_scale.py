@@ -9,6 +9,7 @@ from viewflow.workflow.status import STATUS
 from contacts import permissions
 from contacts.models import Account, Membership, MembershipRole, User
 from quotes.models import Quote, RevisionStatus
+from tests import po_builders as pb
 from workflows import services as flow_services
 from workflows.flows import QuoteFlow
 from workflows.models import QuoteProcess
@@ -72,7 +73,7 @@ def test_a_generated_customer_task_is_completed_through_the_services(seeded):
     quote = _copied(RevisionStatus.SENT, QuoteFlow.customer_decision)
     contact = User.objects.get(pk=people.contacts[quote.account_id][0])
     # When the account's billing contact accepts it through the workflow service
-    flow_services.quote_accept(quote=quote, actor=contact, po_number="PO-1")
+    flow_services.quote_accept(quote=quote, actor=contact, new_po=pb.new_po("PO-1"))
     # Then the revision is accepted by them and the process has no open task left
     quote.refresh_from_db()
     assert quote.current_revision.status == RevisionStatus.ACCEPTED

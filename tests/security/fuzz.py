@@ -132,10 +132,11 @@ def real_values(endpoint, objects) -> dict[str, list[str]]:
             values[name] = ["1"]
         elif converter == "InvoiceNumberConverter":
             values[name] = objects["invoice_numbers"]
-        elif converter == "ObjectIdConverter" and name == "plan":
-            values[name] = objects["plan_ids"]
-        elif converter == "ObjectIdConverter" and name == "method":
-            values[name] = objects["method_ids"]
+        elif converter == "ObjectIdConverter":
+            # Ids of purchase orders, their changes and documents, per URL (see the site fixture).
+            if endpoint.name not in objects.get("object_ids", {}):
+                raise LookupError(f"{endpoint.name}: no real id for <{name}>; add one")
+            values[name] = objects["object_ids"][endpoint.name]
         elif name == "uidb64":
             values[name] = [objects["reset_uid"]]
         elif name == "token":

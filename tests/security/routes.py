@@ -14,6 +14,8 @@ accepts. ``test_every_url_and_method_has_a_row`` fails until you do.
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from tests import po_builders as pb
+
 ROLES = (
     "anonymous",
     "member_a",
@@ -96,7 +98,7 @@ def _build_quote(world, account, state):
             quote=quote, actor=contact, action=Action.REQUEST_CHANGES, comment="More seats"
         )
     if state == "accepted":
-        flow_services.quote_accept(quote=quote, actor=contact, po_number="PO-MATRIX")
+        flow_services.quote_accept(quote=quote, actor=contact, new_po=pb.new_po("PO-MATRIX"))
     return quote
 
 
@@ -134,7 +136,7 @@ def approve(world):
 
 
 def accept_with_po(world):
-    return {"decision": "accept", "po_number": "PO-1234"}
+    return {"decision": "accept", **pb.new_po_fields("PO-1234")}
 
 
 def billing_admin_message(world):
@@ -151,6 +153,151 @@ def reset_link(world, account):
     else:
         pk = (world.contact_a if account == world.a else world.contact_b).pk
     return {"uidb64": urlsafe_base64_encode(force_bytes(pk)), "token": "set-password-not-a-token"}
+
+
+def invitation_link(world, account):
+    """An invitation link of a contact of ``account`` (or of nobody) with a token that is not
+    valid: the page must answer everyone alike (it is public, the token is the key)."""
+    from django.utils.encoding import force_bytes
+    from django.utils.http import urlsafe_base64_encode
+
+    if account is None:
+        pk = 999_999
+    else:
+        pk = (world.contact_a if account == world.a else world.contact_b).pk
+    return {"uidb64": urlsafe_base64_encode(force_bytes(pk)), "token": "not-an-invitation"}
+
+
+def add_contact(world):
+    """A proposal to add a colleague, the proposer's password re-entered."""
+    from tests.factories import PASSWORD
+
+    return {
+        "kind": "add",
+        "add-first_name": "Matrix",
+        "add-last_name": "Colleague",
+        "add-email": "matrix.colleague@mail.example",
+        "add-login_id": "matrix.colleague",
+        "add-password": PASSWORD,
+    }
+
+
+def contact_change_in(world, account):
+    """URL kwargs for a pending contact change of the target account (built once per test)."""
+    if account is None:
+        return {"pk": 999_999_999}
+    cache = world.__dict__.setdefault("_contact_changes", {})
+    if account.pk not in cache:
+        from tests.factories import PASSWORD
+        from workflows import services as flow_services
+
+        contact = world.contact_a if account == world.a else world.contact_b
+        cache[account.pk] = flow_services.contact_change_propose(
+            account=account,
+            actor=contact,
+            password=PASSWORD,
+            kind="add",
+            first_name="Pending",
+            email=f"pending.{account.pk}@mail.example",
+            login_id=f"pending.{account.pk}",
+        )
+    return {"pk": cache[account.pk].pk}
+
+
+# --- purchase orders --------------------------------------------------------------------------
+
+PO_READERS = ("contact_a", "contact_b", "rep_a", "rep_b", "finance")
+MISSING_ID = 999_999_999
+
+
+def _contact_of(world, account):
+    return world.contact_a if account == world.a else world.contact_b
+
+
+def _po(world, account):
+    """A PO of ``account`` (with a document), built once per test."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from tests import po_builders as pb
+
+    cache = world.__dict__.setdefault("_pos", {})
+    if account.pk not in cache:
+        document = SimpleUploadedFile("po.pdf", pb.MINIMAL_PDF, content_type="application/pdf")
+        cache[account.pk] = pb.purchase_order(
+            account, _contact_of(world, account), "PO-MATRIX-1", document=document
+        )
+    return cache[account.pk]
+
+
+def po_of(world, account):
+    return {"pk": _po(world, account).pk if account is not None else MISSING_ID}
+
+
+def po_document_of(world, account):
+    return {"pk": _po(world, account).document_id if account is not None else MISSING_ID}
+
+
+def po_change_in(state: str):
+    """URL kwargs for a change of the target account's PO, pending or in conflict."""
+
+    def build(world, account):
+        if account is None:
+            return {"pk": MISSING_ID}
+        cache = world.__dict__.setdefault("_po_changes", {})
+        key = (account.pk, state)
+        if key not in cache:
+            cache[key] = _build_change(world, account, state)
+        return {"pk": cache[key].pk}
+
+    return build
+
+
+def _build_change(world, account, state):
+    from decimal import Decimal
+
+    from workflows import services as flow_services
+
+    po = _po(world, account)
+    contact = _contact_of(world, account)
+    rep = world.rep_a if account == world.a else world.rep_b
+
+    def propose(amount):
+        po.refresh_from_db()
+        return flow_services.po_change_propose(
+            purchase_order=po,
+            actor=contact,
+            base_version=po.version,
+            number=po.number,
+            amount=Decimal(amount),
+            valid_from=po.valid_from,
+            valid_to=po.valid_to,
+            reason="Budget changed",
+        )
+
+    change = propose("2000000")
+    if state == "conflicted":
+        first = propose("3000000")
+        flow_services.po_change_approve(change=first, actor=rep)
+        flow_services.po_change_approve(change=change, actor=rep)
+    return change
+
+
+def new_po_form(world):
+    from tests import po_builders as pb
+
+    fields = pb.new_po_fields("PO-NEW-1", "5000")
+    return {k.removeprefix("po_"): v for k, v in fields.items()}
+
+
+def po_proposal(world):
+    from tests import po_builders as pb
+
+    fields = pb.new_po_fields("PO-MATRIX-1", "2500000")
+    return {
+        **{k.removeprefix("po_"): v for k, v in fields.items()},
+        "reason": "Budget raised",
+        "base_version": "1",
+    }
 
 
 def get_and_post(route: Route) -> list[Route]:
@@ -387,6 +534,15 @@ ROUTES = [
     *get_and_post(
         Route("contacts:password_reset_complete", allowed=ok(EVERYONE_SIGNED_IN), anonymous=200)
     ),
+    *get_and_post(
+        Route(
+            "contacts:invitation",
+            obj=invitation_link,
+            scoped=False,
+            allowed=ok(EVERYONE_SIGNED_IN),
+            anonymous=200,
+        )
+    ),
     Route("contacts:logout", method="POST", allowed=ok(EVERYONE_SIGNED_IN, 302), anonymous=302),
     # Signed-in pages.
     *get_and_post(Route("contacts:home", allowed=ok(EVERYONE_SIGNED_IN, 302))),
@@ -459,12 +615,68 @@ ROUTES = [
         data=accept_with_po,
         allowed=ok(BILLING_CONTACTS, 302),
     ),
+    # Purchase orders: billing contacts of the account, its representatives and finance read
+    # them; billing contacts create and propose changes, representatives and finance review.
+    Route("purchase_orders:list", allowed=ok(PO_READERS)),
+    Route("purchase_orders:ledger", obj=account_number, allowed=ok(PO_READERS)),
+    Route("purchase_orders:create", obj=account_number, allowed=ok(BILLING_CONTACTS)),
+    Route(
+        "purchase_orders:create",
+        method="POST",
+        obj=account_number,
+        data=new_po_form,
+        allowed=ok(BILLING_CONTACTS, 302),
+    ),
+    Route("purchase_orders:detail", obj=po_of, allowed=ok(PO_READERS)),
+    Route("purchase_orders:document", obj=po_document_of, allowed=ok(PO_READERS)),
+    Route(
+        "workflows:po_change_propose",
+        method="POST",
+        obj=po_of,
+        data=po_proposal,
+        allowed=ok(BILLING_CONTACTS, 302),
+    ),
+    Route(
+        "workflows:po_change_review",
+        method="POST",
+        obj=po_change_in("pending"),
+        data=lambda world: {"decision": "approve", "comment": "Fine"},
+        allowed=ok(("rep_a", "rep_b", "finance"), 302),
+    ),
+    Route(
+        "workflows:po_change_conflict",
+        method="POST",
+        obj=po_change_in("conflicted"),
+        data=lambda world: {"decision": "rebase"},
+        allowed=ok(BILLING_CONTACTS, 302),
+    ),
     Route(
         "workflows:quote_withdraw",
         method="POST",
         obj=quote_in("sent"),
         data=lambda world: {"reason": "Pricing error on line 1"},
         allowed=ok(REPS, 302),
+    ),
+    # Billing-contact changes: a billing contact proposes, the account's representative decides.
+    Route(
+        "workflows:contact_change_propose",
+        method="POST",
+        obj=account_number,
+        data=add_contact,
+        allowed=ok(BILLING_CONTACTS, 302),
+    ),
+    Route(
+        "workflows:contact_change_decide",
+        method="POST",
+        obj=contact_change_in,
+        data=lambda world: {"decision": "confirm", "comment": "Matrix"},
+        allowed=ok(REPS, 302),
+    ),
+    Route(
+        "workflows:contact_change_withdraw",
+        method="POST",
+        obj=contact_change_in,
+        allowed=ok(BILLING_CONTACTS, 302),
     ),
     *BILLING_CENTER_ROUTES,
 ]

@@ -94,9 +94,12 @@ def _probe_kwargs(endpoint):
         "method": {"ObjectIdConverter": "999999999"},
         "invoice": {"InvoiceNumberConverter": "INV-2099-999999"},
     }
+    # Ids (purchase orders, their changes and documents, contact changes): one format.
+    by_converter = {"ObjectIdConverter": "999999999"}
     kwargs = {}
     for name, converter in endpoint.converters.items():
-        kwargs[name] = samples.get(name, {}).get(type(converter).__name__, "probe")
+        kind = type(converter).__name__
+        kwargs[name] = samples.get(name, {}).get(kind, by_converter.get(kind, "probe"))
     return kwargs
 
 

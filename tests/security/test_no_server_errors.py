@@ -19,14 +19,18 @@ import logging
 import os
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
 from django.urls import resolve
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
+from contacts.changes import Action as ContactChangeAction
 from contacts.models import StaffRole
+from quotes.models import Acceptance
 from quotes.policy import Action
 from tests import factories
+from tests import po_builders as pb
 from tests import quote_builders as qb
 from workflows import services as flow_services
 
@@ -79,9 +83,50 @@ def site(world):
         quote=changes, actor=world.contact_a, action=Action.REQUEST_CHANGES, comment="More"
     )
     accepted = qb.sent_quote(world.b, world.rep_b, title="Fuzz accepted")
-    flow_services.quote_accept(quote=accepted, actor=world.contact_b, po_number="PO-1")
+    flow_services.quote_accept(quote=accepted, actor=world.contact_b, new_po=pb.new_po("PO-1"))
     other = qb.sent_quote(world.b, world.rep_b, title="Fuzz other account")
     billing = _billing_center(world)
+    # A pending contact change on each account, and one decided on A.
+    contact_changes = [
+        flow_services.contact_change_propose(
+            account=account,
+            actor=contact,
+            password=factories.PASSWORD,
+            kind="add",
+            first_name="Fuzz",
+            email=f"fuzz.{account.pk}@mail.example",
+            login_id=f"fuzz.{account.pk}",
+        )
+        for account, contact in ((world.a, world.contact_a), (world.b, world.contact_b))
+    ]
+    decided = flow_services.contact_change_propose(
+        account=world.a,
+        actor=world.contact_a,
+        password=factories.PASSWORD,
+        kind="make_primary",
+        target_id=world.contact_a2.pk,
+    )
+    flow_services.contact_change_decide(
+        change=decided, actor=world.rep_a, action=ContactChangeAction.DECLINE, comment="No"
+    )
+    # Purchase orders: one of A with a document and a change waiting for review, one of B.
+    po_a = pb.purchase_order(
+        world.a,
+        world.contact_a,
+        "PO-FUZZ",
+        document=SimpleUploadedFile("po.pdf", pb.MINIMAL_PDF, content_type="application/pdf"),
+    )
+    po_b = Acceptance.objects.get(revision__quote=accepted).purchase_order
+    change = flow_services.po_change_propose(
+        purchase_order=po_a,
+        actor=world.contact_a,
+        base_version=1,
+        number=po_a.number,
+        amount=po_a.amount + 1,
+        valid_from=po_a.valid_from,
+        valid_to=po_a.valid_to,
+        reason="Fuzz",
+    )
     uid, token = fuzz.reset_link(world.contact_a2)  # contact_a2 never signs in here
     people = {role: world.user(role) for role in ROLES if role not in ("anonymous", "admin")}
     people["admin"] = admin_user
@@ -89,12 +134,32 @@ def site(world):
         "people": people,
         "account": world.a,
         "account_numbers": [world.a.number, world.b.number, billing["number"]],
-        "plan_ids": billing["plan_ids"],
         "invoice_numbers": billing["invoice_numbers"],
-        "method_ids": billing["method_ids"],
         "quote_numbers": [q.number for q in (draft, pending, sent, changes, accepted, other)],
         "reset_uid": uid,
         "reset_token": token,
+        "object_ids": {
+            "purchase_orders:detail": [str(po_a.pk), str(po_b.pk)],
+            "purchase_orders:document": [str(po_a.document_id)],
+            "workflows:po_change_propose": [str(po_a.pk), str(po_b.pk)],
+            "workflows:po_change_review": [str(change.pk)],
+            "workflows:po_change_conflict": [str(change.pk)],
+            "workflows:contact_change_decide": [str(c.pk) for c in (*contact_changes, decided)],
+            "workflows:contact_change_withdraw": [str(c.pk) for c in (*contact_changes, decided)],
+            **{
+                f"billing_center:{name}": billing["plan_ids"]
+                for name in (
+                    "plan_seats",
+                    "plan_frequency",
+                    "plan_change",
+                    "plan_cancel",
+                    "plan_undo_cancel",
+                    "plan_withdraw_change",
+                )
+            },
+            "billing_center:payment_default": billing["method_ids"],
+            "billing_center:payment_remove": billing["method_ids"],
+        },
     }
 
 

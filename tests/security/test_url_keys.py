@@ -18,6 +18,8 @@ from corp_billing.converters import (
     RevisionNumberConverter,
 )
 from tests import quote_builders as qb
+from tests.factories import PASSWORD
+from workflows import services as flow_services
 
 from .snapshot import db_snapshot
 from .urlmap import project_endpoints
@@ -35,6 +37,9 @@ KEY_CONVERTERS = (
 NOT_KEYS = {
     ("contacts:password_reset_confirm", "uidb64"),
     ("contacts:password_reset_confirm", "token"),
+    # The invitation link is decoded and checked the same way by its own view.
+    ("contacts:invitation", "uidb64"),
+    ("contacts:invitation", "token"),
 }
 
 GARBAGE = {
@@ -78,7 +83,18 @@ GARBAGE = {
         "inv-2026-000001",
         "'; DROP TABLE billing_center_invoice; --",
     ],
-    ObjectIdConverter: ["\x00", "1\x00", "-1", "١", "9" * 30, "1.0", "1e3", " 1"],
+    ObjectIdConverter: [
+        "\x00",
+        "1\x00",
+        "0",
+        "-1",
+        "١",
+        "9" * 30,
+        "1.0",
+        " 1",
+        "01",
+        "' OR 1=1 --",
+    ],
     RevisionNumberConverter: [
         "\x00",
         "1\x00",
@@ -127,7 +143,7 @@ def test_the_converters_accept_every_real_key(world):
         QuoteNumberConverter: [quote.number, "Q-2026-000123", "Q-2099-999999", "Q-2026-1000000"],
         RevisionNumberConverter: ["1", "12", "999999999"],
         InvoiceNumberConverter: ["INV-2026-000001", "INV-2026-1000000"],
-        ObjectIdConverter: ["1", "999999999"],
+        ObjectIdConverter: ["1", "12", "999999999"],
     }
     # Then each key matches its converter whole
     for converter, values in keys.items():
@@ -138,12 +154,21 @@ def test_the_converters_accept_every_real_key(world):
 @pytest.fixture
 def real_keys(world):
     quote = qb.sent_quote(world.a, world.rep_a)
+    change = flow_services.contact_change_propose(
+        account=world.a,
+        actor=world.contact_a,
+        password=PASSWORD,
+        kind="add",
+        first_name="Key",
+        email="key@mail.example",
+        login_id="key.contact",
+    )
     return {
         AccountNumberConverter: world.a.number,
         QuoteNumberConverter: quote.number,
         RevisionNumberConverter: "1",
         InvoiceNumberConverter: "INV-2026-000001",
-        ObjectIdConverter: "1",
+        ObjectIdConverter: str(change.pk),
     }
 
 

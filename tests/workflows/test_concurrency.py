@@ -29,6 +29,7 @@ from audit.models import AuditAction, AuditEvent
 from contacts.models import StaffRole
 from quotes.models import Acceptance, Quote, QuoteRevision, RevisionStatus
 from tests import factories
+from tests import po_builders as pb
 from tests import quote_builders as qb
 from tests.conftest import IN_CI
 from tests.quote_builders import pending_approval_quote, sent_quote
@@ -140,7 +141,7 @@ def test_twenty_contacts_accept_the_same_revision_at_once(world, approval_rules)
     outcomes = race(
         contacts,
         reverse("workflows:quote_decide", args=[quote.number]),
-        lambda i: {"decision": "accept", "po_number": f"PO-{i:03d}", "comment": ""},
+        lambda i: {"decision": "accept", **pb.new_po_fields(f"PO-{i:03d}"), "comment": ""},
     )
 
     # then one acceptance went through and 19 people were told, clearly, that it had moved on

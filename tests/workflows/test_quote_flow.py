@@ -31,6 +31,7 @@ from contacts import services as contact_services
 from contacts.models import Membership
 from quotes.models import Acceptance, Quote, QuoteRevision
 from quotes.policy import Action
+from tests import po_builders as pb
 from tests import quote_builders
 from workflows import services as flow_services
 from workflows.flows import QuoteFlow
@@ -85,7 +86,7 @@ def inbox(client) -> list[tuple[str, str]]:
     response = client.get(reverse("workflows:inbox"))
     assert response.status_code == 200
     return re.findall(
-        r'<td><a href="/quotes/[^"]+/">([^<]+)</a></td>\s*<td>(Q-\d{4}-\d{6}) —',
+        r'<td><a href="/quotes/[^"]+/">([^<]+)</a></td><td>(Q-\d{4}-\d{6}) revision \d+ —',
         response.content.decode(),
     )
 
@@ -173,7 +174,12 @@ def review(client, quote, decision, comment=""):
 def decide(client, quote, decision, comment="", po_number="", follow=True):
     return client.post(
         reverse("workflows:quote_decide", args=[quote.number]),
-        {"decision": decision, "comment": comment, "po_number": po_number},
+        {
+            "decision": decision,
+            "comment": comment,
+            # A PO number means a new PO entered while accepting (valid today, large enough).
+            **(pb.new_po_fields(po_number) if po_number else {}),
+        },
         follow=follow,
     )
 
@@ -310,7 +316,11 @@ def test_straight_accept_with_purchase_order(world, seat, as_user, deliver):
     # Then a clear message, and nothing changed
     assert page.status_code == 200
     assert alerts(page) == [
-        ("error", "Your account requires a purchase order number to accept a quote.")
+        (
+            "error",
+            "Your account requires a purchase order to accept a quote: choose one or enter a "
+            "new one.",
+        )
     ]
     assert snapshot(quote) == before
 
@@ -916,7 +926,7 @@ def test_removed_billing_contact_cannot_finish_the_task(world, seat, as_user):
     assert fresh.status_code == 404
     # And the service refuses at execution, even when called directly
     with pytest.raises(PermissionDenied):
-        flow_services.quote_accept(quote=quote, actor=world.contact_a2, po_number="PO-1")
+        flow_services.quote_accept(quote=quote, actor=world.contact_a2, new_po=pb.new_po("PO-1"))
     assert snapshot(quote) == before
     assert statuses(quote) == ["sent"]
 
@@ -980,7 +990,7 @@ def _post_review(client, quote):
 def _post_decide(client, quote):
     return client.post(
         reverse("workflows:quote_decide", args=[quote.number]),
-        {"decision": "accept", "comment": "", "po_number": "PO-1"},
+        {"decision": "accept", "comment": "", **pb.new_po_fields("PO-1")},
     )
 
 

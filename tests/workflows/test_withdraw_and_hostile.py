@@ -12,6 +12,7 @@ from viewflow.workflow.status import PROCESS
 from audit.models import AuditAction, AuditEvent
 from quotes.models import Acceptance, QuoteRevision
 from quotes.policy import Action
+from tests import po_builders as pb
 from tests import quote_builders as qb
 from tests.security.snapshot import db_snapshot
 from workflows import services as flow_services
@@ -121,7 +122,7 @@ def test_only_the_accounts_representative_may_withdraw(world, as_user, role):
 
 def test_a_decided_quote_cannot_be_withdrawn(world, as_user):
     quote = qb.sent_quote(world.a, world.rep_a)
-    flow_services.quote_accept(quote=quote, actor=world.contact_a, po_number="PO-9")
+    flow_services.quote_accept(quote=quote, actor=world.contact_a, new_po=pb.new_po("PO-9"))
     rep = as_user(world.rep_a)
     before = db_snapshot()
     response = withdraw(rep, quote, follow=False)
@@ -215,7 +216,7 @@ def test_changing_terms_or_validity_after_approval_voids_it(world, as_user, seat
 
 def test_pdf_as_accepted_is_the_accepted_bytes_after_the_account_changes(world, as_user):
     quote = qb.sent_quote(world.a, world.rep_a)
-    flow_services.quote_accept(quote=quote, actor=world.contact_a, po_number="PO-1")
+    flow_services.quote_accept(quote=quote, actor=world.contact_a, new_po=pb.new_po("PO-1"))
     acceptance = Acceptance.objects.get()
     world.a.billing_address = "1 New Street\nElsewhere"
     world.a.name = "Alpha Renamed Corp"
@@ -258,7 +259,7 @@ def test_a_representative_posting_a_decision_gets_404_whatever_the_state(world, 
     before = db_snapshot()
     response = rep.post(
         reverse("workflows:quote_decide", args=[quote.number]),
-        {"decision": "accept", "po_number": "PO-1"},
+        {"decision": "accept", **pb.new_po_fields("PO-1")},
     )
     assert response.status_code == 404
     assert db_snapshot() == before
