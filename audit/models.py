@@ -42,6 +42,21 @@ class AuditAction(models.TextChoices):
     PO_CHANGE_CONFLICTED = "po_change.conflicted", "Purchase-order change in conflict"
     PO_CHANGE_REBASED = "po_change.rebased", "Purchase-order change re-based"
     PO_CHANGE_WITHDRAWN = "po_change.withdrawn", "Purchase-order change withdrawn"
+    # The Billing Center.
+    PLAN_ADDED = "plan.added", "Plan added"
+    PLAN_SEATS_ADDED = "plan.seats_added", "Seats added (prorated charge)"
+    PLAN_UPGRADED = "plan.upgraded", "Plan changed to a dearer product (prorated charge)"
+    PLAN_CHANGE_SCHEDULED = "plan.change_scheduled", "Plan change scheduled for renewal"
+    PLAN_CHANGE_WITHDRAWN = "plan.change_withdrawn", "Scheduled plan change withdrawn"
+    PLAN_CANCEL_SCHEDULED = "plan.cancel_scheduled", "Plan set to cancel at end of term"
+    PLAN_CANCEL_UNDONE = "plan.cancel_undone", "Plan cancellation undone"
+    PLAN_RENEWED = "plan.renewed", "Plan renewed"
+    PLAN_ENDED = "plan.ended", "Plan cancelled at end of term"
+    INVOICE_PAID = "invoice.paid", "Invoice paid"
+    INVOICE_PAYMENT_DECLINED = "invoice.payment_declined", "Invoice payment declined"
+    PAYMENT_METHOD_ADDED = "payment_method.added", "Payment method added"
+    PAYMENT_METHOD_DEFAULT = "payment_method.default", "Default payment method changed"
+    PAYMENT_METHOD_REMOVED = "payment_method.removed", "Payment method removed"
 
 
 class AuditEventQuerySet(models.QuerySet):

@@ -114,6 +114,7 @@ class Account(models.Model):
         ordering = ["name"]
         permissions = [
             ("view_billing", "View billing information"),
+            ("manage_billing", "Manage Billing Center plans, payment methods and frequency"),
             ("approve_quote", "Accept, reject or request changes on quotes"),
             ("propose_po_change", "Propose purchase-order changes"),
             ("manage_billing_contacts", "Propose billing-contact changes"),

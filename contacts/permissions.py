@@ -32,6 +32,8 @@ ROLE_PERMISSIONS: dict[str, tuple[str, ...]] = {
     MembershipRole.BILLING_CONTACT: (
         "view_account",
         "view_billing",
+        # The Billing Center's writes (plans, seats, frequency, card): the customer's own.
+        "manage_billing",
         "approve_quote",
         "propose_po_change",
         "manage_billing_contacts",

@@ -132,7 +132,12 @@ def home(request):
         request=request,
     )
     if len(page) == 1 and not page.has_other_pages:
-        return redirect("contacts:account_home", number=page.rows[0].number)
+        account = page.rows[0]
+        if not account.is_corporate:
+            # A self-service account's people land in the Billing Center (its pages show members
+            # whom to contact). The URL is named, not imported: contacts sits below it.
+            return redirect("billing_center:account", number=account.number)
+        return redirect("contacts:account_home", number=account.number)
     return render(request, "contacts/account_list.html", {"accounts": page, "page": page})
 
 

@@ -48,6 +48,18 @@ class RevisionNumberConverter:
         return str(value)
 
 
+class InvoiceNumberConverter:
+    """``INV-2026-000123`` (see ``billing_center.services._next_number``)."""
+
+    regex = "INV-[0-9]{4}-[0-9]{6,13}"
+
+    def to_python(self, value: str) -> str:
+        return value
+
+    def to_url(self, value: str) -> str:
+        return value
+
+
 class ObjectIdConverter:
     """The id of an object whose own number is not a key (a purchase order's number is the
     customer's free text, unique within an account only; a billing-contact change has no
@@ -63,6 +75,7 @@ class ObjectIdConverter:
 
 
 register_converter(AccountNumberConverter, "account_number")
+register_converter(InvoiceNumberConverter, "invoice_number")
 register_converter(QuoteNumberConverter, "quote_number")
 register_converter(RevisionNumberConverter, "revision")
 register_converter(ObjectIdConverter, "object_id")

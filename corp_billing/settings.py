@@ -43,6 +43,11 @@ else:
 SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
 VENDOR_NAME = env.str("VENDOR_NAME", default="LogMeIn, Inc.")
 PRODUCT_NAME = "OpenVoice"
+# The Billing Center's card processor (billing_center/processor.py documents the interface). The
+# local one is for development and tests; production names its own implementation here.
+BILLING_PAYMENT_PROCESSOR = env.str(
+    "BILLING_PAYMENT_PROCESSOR", default="billing_center.processor.LocalProcessor"
+)
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -66,6 +71,8 @@ INSTALLED_APPS = [
     "contacts",
     "quotes",
     "purchase_orders",
+    # The Billing Center for self-service accounts (issue 12): plans, invoices, payment methods.
+    "billing_center",
     "workflows",
 ]
 

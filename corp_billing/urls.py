@@ -9,5 +9,6 @@ urlpatterns = [
     path("", include("contacts.urls")),
     path("", include("quotes.urls")),
     path("", include("purchase_orders.urls")),
+    path("", include("billing_center.urls")),
     path("", include("workflows.urls")),
 ]

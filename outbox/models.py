@@ -35,3 +35,19 @@ class OutgoingMail(models.Model):
 
     def __str__(self) -> str:
         return f"{self.subject} → {', '.join(self.to)} ({self.status})"
+
+
+class OutgoingAttachment(models.Model):
+    """A file sent with an e-mail (an invoice's PDF), stored with it so a retry sends the same
+    bytes."""
+
+    mail = models.ForeignKey(OutgoingMail, on_delete=models.CASCADE, related_name="attachments")
+    filename = models.CharField(max_length=200)
+    mimetype = models.CharField(max_length=100)
+    content = models.BinaryField()
+
+    class Meta:
+        ordering = ["mail", "id"]
+
+    def __str__(self) -> str:
+        return self.filename

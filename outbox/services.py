@@ -15,7 +15,7 @@ from django.db import connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
-from .models import MailStatus, OutgoingMail
+from .models import MailStatus, OutgoingAttachment, OutgoingMail
 
 logger = logging.getLogger(__name__)
 
@@ -30,10 +30,16 @@ CLAIM = timedelta(minutes=10)
 
 
 def mail_queue(
-    *, to: list[str], subject: str, body: str, reply_to: list[str] | None = None
+    *,
+    to: list[str],
+    subject: str,
+    body: str,
+    reply_to: list[str] | None = None,
+    attachments: list[tuple[str, bytes, str]] | None = None,
 ) -> OutgoingMail:
     """Stores one e-mail in the current transaction and tries to send it when that commits.
-    Rolled back with the transaction, it is never sent."""
+    Rolled back with the transaction, it is never sent. ``attachments`` are (file name, bytes,
+    MIME type)."""
     mail = OutgoingMail.objects.create(
         to=list(to),
         reply_to=list(reply_to or []),
@@ -42,6 +48,10 @@ def mail_queue(
         body=body,
         next_attempt_at=timezone.now(),
     )
+    for filename, content, mimetype in attachments or []:
+        OutgoingAttachment.objects.create(
+            mail=mail, filename=filename, content=content, mimetype=mimetype
+        )
     transaction.on_commit(partial(_send_after_commit, mail.pk))
     return mail
 
@@ -74,7 +84,11 @@ def _claim(*, ids: list[int] | None, limit: int) -> list[OutgoingMail]:
         OutgoingMail.objects.filter(pk__in=pks).update(
             attempts=F("attempts") + 1, next_attempt_at=now + CLAIM
         )
-    return list(OutgoingMail.objects.filter(pk__in=pks).order_by("next_attempt_at", "pk"))
+    return list(
+        OutgoingMail.objects.filter(pk__in=pks)
+        .prefetch_related("attachments")
+        .order_by("next_attempt_at", "pk")
+    )
 
 
 def _attempt(mail: OutgoingMail) -> None:
@@ -85,6 +99,8 @@ def _attempt(mail: OutgoingMail) -> None:
         to=mail.to,
         reply_to=mail.reply_to or None,
     )
+    for attachment in mail.attachments.all():
+        message.attach(attachment.filename, bytes(attachment.content), attachment.mimetype)
     try:
         message.send()
     except Exception as exc:

@@ -130,6 +130,8 @@ def real_values(endpoint, objects) -> dict[str, list[str]]:
             values[name] = objects["quote_numbers"]
         elif converter == "RevisionNumberConverter":
             values[name] = ["1"]
+        elif converter == "InvoiceNumberConverter":
+            values[name] = objects["invoice_numbers"]
         elif converter == "ObjectIdConverter":
             # Ids of purchase orders, their changes and documents, per URL (see the site fixture).
             if endpoint.name not in objects.get("object_ids", {}):

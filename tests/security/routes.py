@@ -308,6 +308,211 @@ def get_and_post(route: Route) -> list[Route]:
     return [route, replace(route, method="POST")]
 
 
+# --- Billing Center -------------------------------------------------------------------------
+# The Billing Center serves self-service accounts; the matrix's accounts are corporate, so a
+# Billing Center row makes the target account self-service first and builds what the URL opens
+# (through the real services, with the account's own billing contact), before the request.
+
+MISSING_INVOICE = "INV-2099-999999"
+MISSING_OBJECT = 999_999_999
+
+
+def billing_center(state: str = "account"):
+    """URL kwargs of a Billing Center page of the target account: ``account`` (the account
+    only), ``plan``, ``cancelling`` or ``pending`` (a plan in that state), ``invoice`` (paid),
+    ``due`` (a declined renewal's invoice), ``card`` (a card that is not the default)."""
+
+    def build(world, account):
+        if account is None:
+            return {"number": "OV-9999999", **_missing_object(state)}
+        cache = world.__dict__.setdefault("_billing", {})
+        key = (account.pk, state)
+        if key not in cache:
+            cache[key] = _build_billing(world, account, state)
+        return cache[key]
+
+    return build
+
+
+def _missing_object(state):
+    if state == "account":
+        return {}
+    if state in ("invoice", "due"):
+        return {"invoice": MISSING_INVOICE}
+    if state == "card":
+        return {"method": MISSING_OBJECT}
+    return {"plan": MISSING_OBJECT}
+
+
+def _build_billing(world, account, state):
+    from datetime import date
+
+    from billing_center import pricing, services
+    from tests.billing_center import builders as bb
+
+    contact = world.contact_a if account == world.a else world.contact_b
+    bb.make_self_service(account)
+    kwargs = {"number": account.number}
+    if state == "account":
+        return kwargs
+    if state == "card":
+        first = bb.add_card(account, contact)
+        bb.add_card(account, contact, bb.MASTERCARD)
+        return {**kwargs, "method": first.pk}
+    bb.add_card(account, contact)
+    sub = bb.add_plan(account, contact, quantity=5)
+    if state == "cancelling":
+        services.subscription_cancel(actor=contact, subscription=sub)
+    if state == "pending":
+        preview = pricing.seats_preview(
+            subscription=sub, quantity=2, today=pricing.local_today(account)
+        )
+        services.subscription_change_seats(
+            actor=contact,
+            subscription=sub,
+            quantity=2,
+            charge_now=preview.charge_now,
+            effective_on=preview.effective_on,
+        )
+    if state == "invoice":
+        return {**kwargs, "invoice": sub.invoices.get().number}
+    if state == "due":
+        bb.add_card(account, contact, bb.VISA_DECLINES)
+        outcome = services.subscription_renew(subscription=sub, today=sub.period_end)
+        assert outcome.declined and date.today() < sub.period_end
+        return {**kwargs, "invoice": outcome.declined[0]}
+    return {**kwargs, "plan": sub.pk}
+
+
+def seats_preview_form(world):
+    return {"quantity": "9"}
+
+
+def plan_preview_form(world):
+    from tests.billing_center import builders as bb
+
+    return {"product": str(bb.plan_product(sku="OV-BC-PRO", name="OpenVoice Pro").pk)}
+
+
+def frequency_preview_form(world):
+    return {"billing_frequency": "annually"}
+
+
+def new_plan_form(world):
+    from tests.billing_center import builders as bb
+
+    return {"product": str(bb.plan_product().pk), "billing_frequency": "monthly", "quantity": "3"}
+
+
+def card_form(world):
+    return {
+        "holder_name": "Matrix Holder",
+        "number": "4242 4242 4242 4242",
+        "exp_month": "12",
+        "exp_year": "2099",
+        "cvc": "123",
+    }
+
+
+# Members get the "Contact your billing admin" page (200) for every Billing Center URL, and
+# nothing changes; billing contacts manage; representatives and staff read.
+BC_READERS = ok(EVERYONE_SIGNED_IN)
+BC_MEMBER = ok(["member_a"])
+
+
+def bc_write(status: int) -> dict[str, int]:
+    return {**BC_MEMBER, **ok(BILLING_CONTACTS, status)}
+
+
+BILLING_CENTER_ROUTES = [
+    *get_and_post(Route("billing_center:home", allowed=ok(EVERYONE_SIGNED_IN))),
+    *get_and_post(Route("billing_center:account", obj=billing_center(), allowed=BC_READERS)),
+    Route("billing_center:plan_add", obj=billing_center(), allowed=bc_write(200)),
+    Route(
+        "billing_center:plan_add",
+        method="POST",
+        obj=billing_center(),
+        data=new_plan_form,
+        allowed=bc_write(200),  # the preview: nothing is charged before the confirmation
+    ),
+    Route("billing_center:plan_seats", obj=billing_center("plan"), allowed=bc_write(200)),
+    Route(
+        "billing_center:plan_seats",
+        method="POST",
+        obj=billing_center("plan"),
+        data=seats_preview_form,
+        allowed=bc_write(200),
+    ),
+    Route("billing_center:plan_change", obj=billing_center("plan"), allowed=bc_write(200)),
+    Route(
+        "billing_center:plan_change",
+        method="POST",
+        obj=billing_center("plan"),
+        data=plan_preview_form,
+        allowed=bc_write(200),
+    ),
+    Route("billing_center:plan_frequency", obj=billing_center("plan"), allowed=bc_write(200)),
+    Route(
+        "billing_center:plan_frequency",
+        method="POST",
+        obj=billing_center("plan"),
+        data=frequency_preview_form,
+        allowed=bc_write(200),
+    ),
+    Route(
+        "billing_center:plan_cancel",
+        method="POST",
+        obj=billing_center("plan"),
+        allowed=bc_write(302),
+    ),
+    Route(
+        "billing_center:plan_undo_cancel",
+        method="POST",
+        obj=billing_center("cancelling"),
+        allowed=bc_write(302),
+    ),
+    Route(
+        "billing_center:plan_withdraw_change",
+        method="POST",
+        obj=billing_center("pending"),
+        allowed=bc_write(302),
+    ),
+    *get_and_post(Route("billing_center:invoices", obj=billing_center(), allowed=BC_READERS)),
+    *get_and_post(
+        Route("billing_center:invoice", obj=billing_center("invoice"), allowed=BC_READERS)
+    ),
+    *get_and_post(
+        Route("billing_center:invoice_pdf", obj=billing_center("invoice"), allowed=BC_READERS)
+    ),
+    Route(
+        "billing_center:invoice_pay",
+        method="POST",
+        obj=billing_center("due"),
+        allowed=bc_write(302),
+    ),
+    Route("billing_center:payment", obj=billing_center(), allowed=BC_READERS),
+    Route(
+        "billing_center:payment",
+        method="POST",
+        obj=billing_center(),
+        data=card_form,
+        allowed=bc_write(302),
+    ),
+    Route(
+        "billing_center:payment_default",
+        method="POST",
+        obj=billing_center("card"),
+        allowed=bc_write(302),
+    ),
+    Route(
+        "billing_center:payment_remove",
+        method="POST",
+        obj=billing_center("card"),
+        allowed=bc_write(302),
+    ),
+]
+
+
 ROUTES = [
     # Public pages: everyone gets them, signed in or not. A POST without a body is an invalid
     # form, shown again.
@@ -473,6 +678,7 @@ ROUTES = [
         obj=contact_change_in,
         allowed=ok(BILLING_CONTACTS, 302),
     ),
+    *BILLING_CENTER_ROUTES,
 ]
 
 # URL names the matrix does not cover, and why.

@@ -3,7 +3,15 @@
 from django.apps import apps
 from django.contrib.auth.models import Group
 
-PROJECT_APPS = ("contacts", "audit", "quotes", "purchase_orders", "workflows", "guardian")
+PROJECT_APPS = (
+    "contacts",
+    "audit",
+    "quotes",
+    "purchase_orders",
+    "billing_center",
+    "workflows",
+    "guardian",
+)
 
 
 def db_snapshot() -> dict:

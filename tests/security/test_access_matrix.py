@@ -90,6 +90,9 @@ def _probe_kwargs(endpoint):
     samples = {
         "number": {"AccountNumberConverter": "OV-9999999", "QuoteNumberConverter": MISSING_QUOTE},
         "rev": {"RevisionNumberConverter": "1"},
+        "plan": {"ObjectIdConverter": "999999999"},
+        "method": {"ObjectIdConverter": "999999999"},
+        "invoice": {"InvoiceNumberConverter": "INV-2099-999999"},
     }
     # Ids (purchase orders, their changes and documents, contact changes): one format.
     by_converter = {"ObjectIdConverter": "999999999"}

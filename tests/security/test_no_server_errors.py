@@ -85,6 +85,7 @@ def site(world):
     accepted = qb.sent_quote(world.b, world.rep_b, title="Fuzz accepted")
     flow_services.quote_accept(quote=accepted, actor=world.contact_b, new_po=pb.new_po("PO-1"))
     other = qb.sent_quote(world.b, world.rep_b, title="Fuzz other account")
+    billing = _billing_center(world)
     # A pending contact change on each account, and one decided on A.
     contact_changes = [
         flow_services.contact_change_propose(
@@ -132,7 +133,8 @@ def site(world):
     return {
         "people": people,
         "account": world.a,
-        "account_numbers": [world.a.number, world.b.number],
+        "account_numbers": [world.a.number, world.b.number, billing["number"]],
+        "invoice_numbers": billing["invoice_numbers"],
         "quote_numbers": [q.number for q in (draft, pending, sent, changes, accepted, other)],
         "reset_uid": uid,
         "reset_token": token,
@@ -144,7 +146,57 @@ def site(world):
             "workflows:po_change_conflict": [str(change.pk)],
             "workflows:contact_change_decide": [str(c.pk) for c in (*contact_changes, decided)],
             "workflows:contact_change_withdraw": [str(c.pk) for c in (*contact_changes, decided)],
+            **{
+                f"billing_center:{name}": billing["plan_ids"]
+                for name in (
+                    "plan_seats",
+                    "plan_frequency",
+                    "plan_change",
+                    "plan_cancel",
+                    "plan_undo_cancel",
+                    "plan_withdraw_change",
+                )
+            },
+            "billing_center:payment_default": billing["method_ids"],
+            "billing_center:payment_remove": billing["method_ids"],
         },
+    }
+
+
+def _billing_center(world) -> dict:
+    """A self-service account C for the Billing Center's pages: contact a is its billing contact,
+    member a its member and representative a its representative; it has a card on file and one
+    that is not the default, a plan, one set to cancel and one with a change pending."""
+    from billing_center import pricing
+    from billing_center import services as billing
+    from contacts import services as contact_services
+    from contacts.models import MembershipRole
+    from tests.billing_center import builders as bb
+
+    c = factories.AccountFactory(number="OV-1000003", name="Gamma Studio", kind="self_service")
+    for user, role, primary in (
+        (world.contact_a, MembershipRole.BILLING_CONTACT, True),
+        (world.member_a, MembershipRole.MEMBER, False),
+        (world.rep_a, MembershipRole.REPRESENTATIVE, False),
+    ):
+        contact_services.membership_add(account=c, user=user, role=role, is_primary=primary)
+    spare = bb.add_card(c, world.contact_a, bb.MASTERCARD)
+    card = bb.add_card(c, world.contact_a)
+    plans = [bb.add_plan(c, world.contact_a, quantity=n) for n in (5, 3, 4)]
+    billing.subscription_cancel(actor=world.contact_a, subscription=plans[1])
+    preview = pricing.seats_preview(subscription=plans[2], quantity=2, today=pricing.local_today(c))
+    billing.subscription_change_seats(
+        actor=world.contact_a,
+        subscription=plans[2],
+        quantity=2,
+        charge_now=preview.charge_now,
+        effective_on=preview.effective_on,
+    )
+    return {
+        "number": c.number,
+        "plan_ids": [str(p.pk) for p in plans],
+        "invoice_numbers": list(c.invoices.values_list("number", flat=True)),
+        "method_ids": [str(spare.pk), str(card.pk)],
     }
 
 

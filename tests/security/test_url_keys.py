@@ -12,6 +12,7 @@ from django.test import Client
 
 from corp_billing.converters import (
     AccountNumberConverter,
+    InvoiceNumberConverter,
     ObjectIdConverter,
     QuoteNumberConverter,
     RevisionNumberConverter,
@@ -27,6 +28,7 @@ KEY_CONVERTERS = (
     AccountNumberConverter,
     QuoteNumberConverter,
     RevisionNumberConverter,
+    InvoiceNumberConverter,
     ObjectIdConverter,
 )
 
@@ -70,6 +72,16 @@ GARBAGE = {
         "Q-20261-000001",
         "'; DROP TABLE quotes_quote; --",
         "x" * 5000,
+    ],
+    InvoiceNumberConverter: [
+        "\x00",
+        "INV-2026-000001\x00",
+        "INV-２０２６-000001",
+        "INV-2026-٠٠٠٠٠١",
+        "INV-2026-000001 ",
+        "INV-2026-" + "9" * 50,
+        "inv-2026-000001",
+        "'; DROP TABLE billing_center_invoice; --",
     ],
     ObjectIdConverter: [
         "\x00",
@@ -130,6 +142,7 @@ def test_the_converters_accept_every_real_key(world):
         AccountNumberConverter: ["OV-1002345", "OV-1002346", "OV-2000101", world.a.number],
         QuoteNumberConverter: [quote.number, "Q-2026-000123", "Q-2099-999999", "Q-2026-1000000"],
         RevisionNumberConverter: ["1", "12", "999999999"],
+        InvoiceNumberConverter: ["INV-2026-000001", "INV-2026-1000000"],
         ObjectIdConverter: ["1", "12", "999999999"],
     }
     # Then each key matches its converter whole
@@ -154,6 +167,7 @@ def real_keys(world):
         AccountNumberConverter: world.a.number,
         QuoteNumberConverter: quote.number,
         RevisionNumberConverter: "1",
+        InvoiceNumberConverter: "INV-2026-000001",
         ObjectIdConverter: str(change.pk),
     }
 
