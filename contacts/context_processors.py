@@ -44,7 +44,13 @@ def portal(request):
         is_contact = MembershipRole.BILLING_CONTACT in roles
         if any(kind == AccountKind.SELF_SERVICE for kind, _ in memberships):
             nav.append(("Billing Center", reverse("billing_center:home")))
-        if user.is_vendor_staff or is_contact:
+        # Quotes, POs and tasks are the Corporate Billing Portal's: a billing contact of
+        # self-service accounts only has nothing there.
+        corporate_contact = any(
+            kind == AccountKind.CORPORATE and role == MembershipRole.BILLING_CONTACT
+            for kind, role in memberships
+        )
+        if user.is_vendor_staff or corporate_contact:
             nav.append(("Quotes", reverse("quotes:list")))
             # Those who read ledgers: billing contacts, representatives and finance.
             if is_contact or user.staff_role in ("representative", "finance"):

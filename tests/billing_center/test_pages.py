@@ -55,6 +55,21 @@ def test_a_corporate_contact_lands_in_the_corporate_portal(world, client):
     assert _login(client, world.contact_a).get(_url("account", world.a)).status_code == 404
 
 
+def test_the_billing_center_menu_offers_no_corporate_portal_features(ss, world, client):
+    # When the self-service contact opens the Billing Center
+    html = _login(client, ss.contact).get(_url("account", ss.account)).content.decode()
+    nav = html[html.index("<nav") : html.index("</nav>")]
+    # Then its menu holds the Billing Center, not quotes, purchase orders or a task inbox
+    assert "Billing Center" in nav
+    for corporate in ("Quotes", "Purchase orders", "My tasks"):
+        assert corporate not in nav, corporate
+    # While a corporate billing contact's menu has them
+    html = _login(client, world.contact_a).get(reverse("contacts:home"), follow=True)
+    nav = html.content.decode()
+    nav = nav[nav.index("<nav") : nav.index("</nav>")]
+    assert all(item in nav for item in ("Quotes", "Purchase orders", "My tasks"))
+
+
 @pytest.mark.parametrize("name", ["contacts:login", "contacts:corporate_login"])
 def test_both_sign_in_pages_explain_the_two_sites(client, db, name):
     html = client.get(reverse(name)).content.decode()
