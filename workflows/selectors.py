@@ -129,8 +129,9 @@ def inbox_tasks(*, user: User, request: HttpRequest | None = None) -> QuerySet[T
     that reads the user's account ids): the ids are a UNION of one semi-join per human task
     the user may do somewhere (its node, open, on an account where the user holds that task's
     right, by integer keys), so no sub-select is OR-ed with another and each arm reads the
-    open-task index in waiting order. Where the database allows it (PostgreSQL), each arm is cut to one page at ``request``'s cursor, so only a page's worth of rows per
-    arm is ever joined and sorted, however many tasks wait. Page it with ``inbox``."""
+    open-task index in waiting order. Where the database allows it (PostgreSQL), each arm is
+    cut to one page at ``request``'s cursor, so only a page's worth of rows per arm is ever
+    joined and sorted, however many tasks wait. Page it with ``inbox``."""
     if not user.is_authenticated:
         return Task.objects.none()
     where, backwards = cursor_filter(request, INBOX_ORDER)
