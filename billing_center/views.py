@@ -147,49 +147,73 @@ def account(request: SignedInRequest, account: Account, perms: frozenset[str]) -
     )
 
 
-def _preview_or_error(form: Any, compute: Callable[[], pricing.Preview]) -> pricing.Preview | None:
+def _preview_then_confirm(
+    request: SignedInRequest,
+    account: Account,
+    form: Any,
+    preview: Callable[[dict], pricing.Preview],
+    apply: Callable[[dict], Any],
+    done: Callable[[Any], str],
+) -> tuple[HttpResponse | None, pricing.Preview | None]:
+    """The one shape of every change that shows its price first: a valid form is previewed
+    (``preview(data)``); a confirmed one (the figures the person saw, posted back) is applied
+    (``apply(data)``), and a conflict (the figures moved since) is the form's error. Returns
+    the redirect once applied, else the preview to show with the form."""
+    if request.method != "POST" or not form.is_valid():
+        return None, None
+    data = form.cleaned_data
     try:
-        return compute()
+        shown = preview(data)
     except BillingConflict as exc:
         form.add_error(None, str(exc))
-        return None
+        return None, None
+    if not form.confirmed():
+        return None, shown
+    try:
+        result = apply(data)
+    except BillingConflict as exc:
+        form.add_error(None, str(exc))
+        return None, shown
+    messages.success(request, done(result))
+    return redirect("billing_center:account", number=account.number), shown
+
+
+def _charged(now: str, later: str) -> Callable[[Any], str]:
+    """The message after a change charged at once (an invoice) or scheduled (none)."""
+    return lambda invoice: (
+        f"{now}; invoice {invoice.number} was charged." if invoice is not None else later
+    )
 
 
 @require_http_methods(["GET", "POST"])
 @billing_center_page(write=True)
 def plan_add(request: SignedInRequest, account: Account, perms: frozenset[str]) -> HttpResponse:
     form = AddPlanForm(request.POST or None, account=account)
-    preview = None
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        today = pricing.local_today(account)
-        preview = _preview_or_error(
-            form,
-            lambda: pricing.new_plan_preview(
-                account=account,
-                product=data["product"],
-                frequency=data["billing_frequency"],
-                quantity=data["quantity"],
-                today=today,
-            ),
-        )
-        if preview is not None and form.confirmed():
-            try:
-                services.subscription_add(
-                    actor=request.user,
-                    account=account,
-                    product=data["product"],
-                    billing_frequency=data["billing_frequency"],
-                    quantity=data["quantity"],
-                    charge_now=data["charge_now"],
-                    effective_on=data["effective_on"],
-                    request=request,
-                )
-            except BillingConflict as exc:
-                form.add_error(None, str(exc))
-            else:
-                messages.success(request, f"{data['product'].name} was added.")
-                return redirect("billing_center:account", number=account.number)
+    done, preview = _preview_then_confirm(
+        request,
+        account,
+        form,
+        preview=lambda data: pricing.new_plan_preview(
+            account=account,
+            product=data["product"],
+            frequency=data["billing_frequency"],
+            quantity=data["quantity"],
+            today=pricing.local_today(account),
+        ),
+        apply=lambda data: services.subscription_add(
+            actor=request.user,
+            account=account,
+            product=data["product"],
+            billing_frequency=data["billing_frequency"],
+            quantity=data["quantity"],
+            charge_now=data["charge_now"],
+            effective_on=data["effective_on"],
+            request=request,
+        ),
+        done=lambda _: f"{form.cleaned_data['product'].name} was added.",
+    )
+    if done is not None:
+        return done
     return render(
         request,
         "billing_center/plan_add.html",
@@ -212,34 +236,25 @@ def plan_seats(
     if not actions & {Action.ADD_SEATS, Action.REDUCE_SEATS}:
         return _conflict(request, account, BillingConflict(policy.refusal_for(sub)))
     form = SeatsForm(request.POST or None, initial={"quantity": sub.quantity})
-    preview = None
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        today = pricing.local_today(account)
-        preview = _preview_or_error(
-            form,
-            lambda: pricing.seats_preview(subscription=sub, quantity=data["quantity"], today=today),
-        )
-        if preview is not None and form.confirmed():
-            try:
-                invoice = services.subscription_change_seats(
-                    actor=request.user,
-                    subscription=sub,
-                    quantity=data["quantity"],
-                    charge_now=data["charge_now"],
-                    effective_on=data["effective_on"],
-                    request=request,
-                )
-            except BillingConflict as exc:
-                form.add_error(None, str(exc))
-            else:
-                messages.success(
-                    request,
-                    f"Seats changed now; invoice {invoice.number} was charged."
-                    if invoice is not None
-                    else "The change is scheduled for the next renewal.",
-                )
-                return redirect("billing_center:account", number=account.number)
+    done, preview = _preview_then_confirm(
+        request,
+        account,
+        form,
+        preview=lambda data: pricing.seats_preview(
+            subscription=sub, quantity=data["quantity"], today=pricing.local_today(account)
+        ),
+        apply=lambda data: services.subscription_change_seats(
+            actor=request.user,
+            subscription=sub,
+            quantity=data["quantity"],
+            charge_now=data["charge_now"],
+            effective_on=data["effective_on"],
+            request=request,
+        ),
+        done=_charged("Seats changed now", "The change is scheduled for the next renewal."),
+    )
+    if done is not None:
+        return done
     return render(
         request,
         "billing_center/plan_seats.html",
@@ -265,34 +280,27 @@ def plan_change(
         return _conflict(request, account, BillingConflict(policy.refusal_for(sub)))
     offered = pricing.plans_on_offer(sub)
     form = PlanForm(request.POST or None, offered=offered)
-    preview = None
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        today = pricing.local_today(account)
-        preview = _preview_or_error(
-            form,
-            lambda: pricing.plan_preview(subscription=sub, product=data["product"], today=today),
-        )
-        if preview is not None and form.confirmed():
-            try:
-                invoice = services.subscription_change_plan(
-                    actor=request.user,
-                    subscription=sub,
-                    product=data["product"],
-                    charge_now=data["charge_now"],
-                    effective_on=data["effective_on"],
-                    request=request,
-                )
-            except BillingConflict as exc:
-                form.add_error(None, str(exc))
-            else:
-                messages.success(
-                    request,
-                    f"The plan was changed now; invoice {invoice.number} was charged."
-                    if invoice is not None
-                    else "The plan change is scheduled for the next renewal.",
-                )
-                return redirect("billing_center:account", number=account.number)
+    done, preview = _preview_then_confirm(
+        request,
+        account,
+        form,
+        preview=lambda data: pricing.plan_preview(
+            subscription=sub, product=data["product"], today=pricing.local_today(account)
+        ),
+        apply=lambda data: services.subscription_change_plan(
+            actor=request.user,
+            subscription=sub,
+            product=data["product"],
+            charge_now=data["charge_now"],
+            effective_on=data["effective_on"],
+            request=request,
+        ),
+        done=_charged(
+            "The plan was changed now", "The plan change is scheduled for the next renewal."
+        ),
+    )
+    if done is not None:
+        return done
     return render(
         request,
         "billing_center/plan_change.html",
@@ -323,30 +331,25 @@ def plan_frequency(
     ]
     form = FrequencyForm(request.POST or None)
     form.fields["billing_frequency"].choices = offered  # type: ignore[attr-defined]
-    preview = None
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        preview = _preview_or_error(
-            form,
-            lambda: pricing.frequency_preview(
-                subscription=sub, frequency=data["billing_frequency"]
-            ),
-        )
-        if preview is not None and form.confirmed():
-            try:
-                services.subscription_change_frequency(
-                    actor=request.user,
-                    subscription=sub,
-                    billing_frequency=data["billing_frequency"],
-                    period_price_after=data["period_price_after"],
-                    effective_on=data["effective_on"],
-                    request=request,
-                )
-            except BillingConflict as exc:
-                form.add_error(None, str(exc))
-            else:
-                messages.success(request, "The new billing frequency starts at the next renewal.")
-                return redirect("billing_center:account", number=account.number)
+    done, preview = _preview_then_confirm(
+        request,
+        account,
+        form,
+        preview=lambda data: pricing.frequency_preview(
+            subscription=sub, frequency=data["billing_frequency"]
+        ),
+        apply=lambda data: services.subscription_change_frequency(
+            actor=request.user,
+            subscription=sub,
+            billing_frequency=data["billing_frequency"],
+            period_price_after=data["period_price_after"],
+            effective_on=data["effective_on"],
+            request=request,
+        ),
+        done=lambda _: "The new billing frequency starts at the next renewal.",
+    )
+    if done is not None:
+        return done
     return render(
         request,
         "billing_center/plan_frequency.html",
