@@ -74,9 +74,9 @@ ROW_VALUES: dict[type, dict[str, F]] = {
 }
 
 
-def _describe_quote(values: dict) -> dict:
+def _describe_quote(values: dict, urls: dict[str, str]) -> dict:
     return {
-        "link": reverse("quotes:detail", args=[values["quote_number"]]),
+        "link": f"{urls['quotes']}{values['quote_number']}/",
         "subject": (
             f"{values['quote_number']} revision {values['quote_revision']} — "
             f"{values['quote_title']}"
@@ -87,7 +87,7 @@ def _describe_quote(values: dict) -> dict:
     }
 
 
-def _describe_contact_change(values: dict) -> dict:
+def _describe_contact_change(values: dict, urls: dict[str, str]) -> dict:
     # As ``ContactChange.subject`` names it: the contact concerned, or the one to be added.
     if values["contact_target_login"] is not None:
         first, last = values["contact_target_first"], values["contact_target_last"]
@@ -96,7 +96,7 @@ def _describe_contact_change(values: dict) -> dict:
         first, last = values["contact_new_first"], values["contact_new_last"]
         login = values["contact_new_login"]
     name = f"{first} {last}".strip() or login
-    account = reverse("contacts:account_home", args=[values["contact_account_number"]])
+    account = f"{urls['home']}accounts/{values['contact_account_number']}/"
     return {
         "link": f"{account}#contact-change-{values['contact_change']}",
         "subject": f"{ContactChangeKind(values['contact_kind']).label}: {name} ({login})",
@@ -104,9 +104,9 @@ def _describe_contact_change(values: dict) -> dict:
     }
 
 
-def _describe_po_change(values: dict) -> dict:
+def _describe_po_change(values: dict, urls: dict[str, str]) -> dict:
     return {
-        "link": reverse("purchase_orders:detail", args=[values["po"]]),
+        "link": f"{urls['purchase_orders']}{values['po']}/",
         "subject": f"PO {values['po_number']} — proposed change",
         "account": f"{values['po_account_number']} {values['po_account_name']}",
         "amount": values["po_proposed_amount"],
@@ -114,7 +114,7 @@ def _describe_po_change(values: dict) -> dict:
     }
 
 
-DESCRIBE: dict[type, Callable[[dict], dict]] = {
+DESCRIBE: dict[type, Callable[[dict, dict[str, str]], dict]] = {
     QuoteFlow: _describe_quote,
     ContactChangeFlow: _describe_contact_change,
     POChangeFlow: _describe_po_change,
@@ -187,9 +187,15 @@ def inbox(*, user: User, request: HttpRequest | None = None) -> Page:
     for row in page.rows:
         by_flow.setdefault(row["flow_task"].flow_class, []).append(row["id"])
     values = {}
+    # Each object's page is its list's URL + its key: three reverses a page, not one a row.
+    urls = {
+        "quotes": reverse("quotes:list"),
+        "purchase_orders": reverse("purchase_orders:list"),
+        "home": reverse("contacts:home"),
+    }
     for flow_class, ids in by_flow.items():
         for found in Task.objects.filter(pk__in=ids).values("id", **ROW_VALUES[flow_class]):
-            values[found["id"]] = DESCRIBE[flow_class](found)
+            values[found["id"]] = DESCRIBE[flow_class](found, urls)
     page.rows = [
         {
             "id": row["id"],
