@@ -14,11 +14,17 @@ from workflows import services as flow_services
 
 
 def ensure_default_rules() -> None:
-    """The default rules of migration 0002. A transactional test flushes every table, migration
-    data included, so tests that depend on the rules put them back first."""
+    """The default rules of migrations 0002 (deal desk) and 0007 (finance). A transactional test
+    flushes every table, migration data included, so tests that depend on the rules put them
+    back first."""
     defaults = importlib.import_module("quotes.migrations.0002_default_approval_rules").DEFAULTS
     for name, kind, threshold in defaults:
         ApprovalRule.objects.get_or_create(kind=kind, threshold=threshold, defaults={"name": name})
+    finance = importlib.import_module("quotes.migrations.0007_finance_tier_rules").DEFAULTS
+    for name, kind, threshold, tier in finance:
+        ApprovalRule.objects.get_or_create(
+            kind=kind, threshold=threshold, tier=tier, defaults={"name": name}
+        )
 
 
 def product(sku="OV-SEAT-STD", name="OpenVoice Standard seat", unit="seat / month", **prices):

@@ -2,7 +2,7 @@ from collections.abc import Callable
 from typing import Any
 
 from django.db import connection
-from django.db.models import F, QuerySet
+from django.db.models import F, Q, QuerySet
 from django.http import HttpRequest
 from django.urls import reverse
 from viewflow.workflow.models import Task
@@ -19,13 +19,23 @@ from .tasks import OPEN
 # Each human task, the right it needs on its process's account, and what the inbox calls it.
 TASKS = (
     (QuoteFlow.deal_desk_review, "approve_deal", "Approve or send back"),
+    (QuoteFlow.finance_review, "approve_finance", "Approve or send back (finance)"),
     (QuoteFlow.customer_decision, "approve_quote", "Accept, reject or request changes"),
+    (QuoteFlow.second_acceptance, "approve_quote", "Give the second acceptance or reject"),
     (QuoteFlow.revise, "draft_quote", "Revise and resubmit"),
     (ContactChangeFlow.confirm, "review_contact_change", "Confirm or decline contact change"),
     (POChangeFlow.review, "review_po_change", "Approve or reject the PO change"),
     (POChangeFlow.rebase, "propose_po_change", "Re-base or withdraw the PO change"),
 )
 LABELS = {node: label for node, _, label in TASKS}
+
+# Tasks of a node that a person holding its right is still not offered: the second acceptance
+# is not the first signer's (``quotes.policy.first_signer_id``).
+NOT_OFFERED: dict[Any, Callable[[User], Q]] = {
+    QuoteFlow.second_acceptance: lambda user: Q(
+        process__quoteprocess__quote__current_revision__acceptance__accepted_by_id=user.pk
+    ),
+}
 
 # Each flow's process model; every one carries its account (copied when the process starts),
 # which is what the inbox scopes on.
@@ -141,6 +151,8 @@ def inbox_tasks(*, user: User, request: HttpRequest | None = None) -> QuerySet[T
     arms = []
     for node, codename, _ in TASKS:
         arm = Task.objects.filter(flow_task=node, status__in=OPEN)
+        if node in NOT_OFFERED:
+            arm = arm.exclude(NOT_OFFERED[node](user))
         if codename in account_ids:
             if not account_ids[codename]:  # the right on no account: no arm at all
                 continue
