@@ -26,6 +26,7 @@ from .rules import (
 CUSTOMER_EVENTS = (
     AuditAction.QUOTE_SENT,
     AuditAction.QUOTE_ACCEPTED,
+    AuditAction.QUOTE_FIRST_ACCEPTANCE,
     AuditAction.QUOTE_REJECTED,
     AuditAction.QUOTE_CHANGES_REQUESTED,
     AuditAction.QUOTE_EXPIRED,
