@@ -261,6 +261,8 @@ def approval_plan(revision: QuoteRevision) -> list[RuleCheck]:
             check.approved_terms = terms
             check.carried_from = earlier.carried_from or earlier.revision.number
             check.carry_reason = _carry_reason(revision, earlier, check)
+        elif earlier is not None:
+            check.carry_reason = _no_carry_reason(revision, earlier, check, terms)
         checks.append(check)
     return checks
 
@@ -277,6 +279,23 @@ def _carry_reason(revision: QuoteRevision, earlier: RuleCheck, check: RuleCheck)
         f"{earlier.approved_by.display_name} ({tier}) approved {approved} {where}; "
         f"it is {now} now, {how}."
     )
+
+
+def _no_carry_reason(
+    revision: QuoteRevision, earlier: RuleCheck, check: RuleCheck, terms: str
+) -> str:
+    """Why an earlier approval of the rule does not cover it now."""
+    approved = format_measured(check.kind, earlier.approved_value, revision.currency)
+    source = earlier.carried_from or earlier.revision.number
+    where = "before" if source == revision.number else f"on revision {source}"
+    if earlier.approved_value is not None and check.measured > earlier.approved_value:
+        now = format_measured(check.kind, check.measured, revision.currency)
+        why = f"it is {now} now, higher"
+    elif earlier.approved_terms != terms:
+        why = "the term, billing frequency, validity or terms changed since"
+    else:
+        why = "it was approved by an earlier tier than the one that approves it now"
+    return f"Approved {approved} {where}, but {why}: asked again."
 
 
 def tiers_to_ask(checks: list[RuleCheck]) -> list[str]:

@@ -147,6 +147,8 @@ def test_raising_the_discount_from_15_to_22_asks_only_deal_desk(
     text = page(desk, quote)
     assert "Your rules that fired:" in text
     assert "The whole quote is discounted 22.00%: 12.00 points over the 10.00% limit." in text
+    # And why the earlier approval of 15 % no longer covers the whole-quote rule
+    assert "Approved 15.00% on revision 1, but it is 22.00% now, higher: asked again." in text
 
     # When deal desk approves
     with deliver():
