@@ -15,7 +15,7 @@ class AuditAction(models.TextChoices):
     QUOTE_CREATED = "quote.created", "Quote created"
     QUOTE_EDITED = "quote.edited", "Quote edited"
     QUOTE_SUBMITTED = "quote.submitted", "Quote submitted"
-    QUOTE_APPROVAL_REQUIRED = "quote.approval_required", "Quote needs deal-desk approval"
+    QUOTE_APPROVAL_REQUIRED = "quote.approval_required", "Quote needs internal approval"
     QUOTE_APPROVED = "quote.approved", "Quote approved by deal desk"
     QUOTE_SENT_BACK = "quote.sent_back", "Quote sent back by deal desk"
     QUOTE_APPROVAL_VOIDED = "quote.approval_voided", "Approval voided by a material edit"

@@ -1,3 +1,5 @@
+from decimal import Decimal
+
 from django.contrib import messages
 from django.contrib.auth import login, logout
 from django.contrib.auth import views as auth_views
@@ -148,6 +150,13 @@ def account_home(request, number: str):
     return account_page(request, account)
 
 
+def _amount_form(account):
+    above = account.second_acceptance_above
+    # Shown as the customer reads amounts (2 places), not as stored (4).
+    amount = above.quantize(Decimal("0.01")) if above is not None else None
+    return SecondAcceptanceAmountForm(initial={"amount": amount})
+
+
 def account_page(request, account, *, proposal=None, amount_form=None, status: int = 200):
     """The account's page. ``proposal`` is a bound contact-change form to show again with its
     errors (the workflow's propose view answers with this page when a proposal is refused)."""
@@ -187,8 +196,7 @@ def account_page(request, account, *, proposal=None, amount_form=None, status: i
             "perms": perms,
             "changes": page,
             "proposals": proposals,
-            "amount_form": amount_form
-            or SecondAcceptanceAmountForm(initial={"amount": account.second_acceptance_above}),
+            "amount_form": amount_form or _amount_form(account),
         },
         status=status,
     )
