@@ -339,6 +339,33 @@ def test_editing_a_rule_in_review_does_not_change_who_approves(world, seat, as_u
     assert inbox(finance) == []
 
 
+def test_only_finance_is_asked_when_only_a_finance_rule_is_new(
+    world, seat, as_user, approved_at_15_then_changes_requested
+):
+    quote = approved_at_15_then_changes_requested
+    rep, desk, finance = as_user(world.rep_a), as_user(world.deal_desk), as_user(world.finance)
+
+    # Given finance tightened its line rule to "over 12 %" after revision 1 was approved
+    ApprovalRule.objects.filter(kind="line_discount", tier=ApprovalTier.FINANCE).update(
+        threshold=12, name="Line discount over 12% (finance)"
+    )
+
+    # When revision 2 is submitted with the same 15 % discount
+    edit(rep, quote, [line(seat, discount="15", description="Seats")])
+    submit(rep, quote)
+
+    # Then deal desk's approval of 15 % carries over and only finance is asked, directly
+    assert statuses(quote) == ["changes_requested", "pending_finance"]
+    assert checks(quote, 2) == [
+        ("Line discount over 12% (finance)", "finance", "15.00", False),
+        ("Whole-quote discount over 10%", "deal_desk", "15.00", True),
+    ]
+    assert inbox(desk) == []
+    assert inbox(finance) == [(FINANCE_LABEL, quote.number)]
+    finance_review(finance, quote, "approve")
+    assert statuses(quote) == ["changes_requested", "sent"]
+
+
 # --- who may act -------------------------------------------------------------------------------
 
 
