@@ -157,8 +157,9 @@ def _customer_node(quote: Quote) -> AccountTask:
     """The customer's task the quote waits on: the first decision, or the second acceptance.
     Read before the lock; if the quote moves on meanwhile, ``run_task`` finds no such open
     task and the step is a 409."""
-    status = policy.effective_status(_current(quote))
-    return getattr(QuoteFlow, NEXT_STEP.get(status) or "customer_decision")
+    if NEXT_STEP.get(_current(quote).status) == "second_acceptance":
+        return QuoteFlow.second_acceptance
+    return QuoteFlow.customer_decision
 
 
 def _expire_if_due(quote: Quote) -> None:
@@ -264,7 +265,7 @@ def quote_expire(*, quote: Quote, now: datetime | None = None) -> bool:
     try:
         return _step(
             quote=quote,
-            node=getattr(QuoteFlow, NEXT_STEP.get(revision.status) or "customer_decision"),
+            node=_customer_node(quote),
             actor=None,
             action=Action.EXPIRE,
             call=lambda rev: quote_services.revision_expire(revision=rev, now=now),
