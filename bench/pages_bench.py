@@ -145,6 +145,7 @@ def prepare(args, write):
     from django.test import Client
 
     from contacts.models import Membership, MembershipRole, StaffRole, User
+    from quotes.policy import Action
     from workflows import scale
     from workflows import services as flow_services
 
@@ -182,6 +183,11 @@ def prepare(args, write):
         quote.refresh_from_db()
         if quote.current_revision.status == "pending_approval":  # a big one crosses a rule
             flow_services.quote_approve(quote=quote, actor=people.deal_desk, comment="ok")
+            quote.refresh_from_db()
+        if quote.current_revision.status == "pending_finance":  # and a finance-tier one
+            flow_services.quote_approve(
+                quote=quote, actor=people.finance, comment="ok", action=Action.FINANCE_APPROVE
+            )
         quotes[lines] = quote.number
     from django.db import connection
 

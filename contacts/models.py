@@ -1,4 +1,7 @@
+from decimal import Decimal
+
 from django.contrib.auth.models import AbstractUser, UserManager
+from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models.functions import Lower
 from django.utils.crypto import salted_hmac
@@ -112,6 +115,18 @@ class Account(models.Model):
         "PO required to accept a quote",
         default=False,
     )
+    # Above this total (in the account's currency) a quote needs two different billing contacts
+    # to accept it; empty: one is enough.
+    second_acceptance_above = models.DecimalField(
+        "second billing contact needed above",
+        max_digits=16,
+        decimal_places=4,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(Decimal(0))],
+        help_text="A quote whose total is above this amount needs two different billing contacts "
+        "to accept it. Leave empty for one.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -126,6 +141,7 @@ class Account(models.Model):
             ("review_po_change", "Review purchase-order changes"),
             ("review_contact_change", "Confirm billing-contact changes"),
             ("approve_deal", "Approve quotes that cross an approval rule"),
+            ("approve_finance", "Approve quotes that cross a finance-tier approval rule"),
         ]
 
     def __str__(self):

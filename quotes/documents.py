@@ -3,7 +3,10 @@
 What a PDF says about itself follows from the revision's status, as the customer should read it:
 
 * a sent revision (current, not expired) has the acceptance (signature) block and no watermark;
-* an accepted one, stamped, has the acceptance stamp (who, User ID, date, PO number, SHA-256);
+* an accepted one, stamped, has the acceptance stamp (who, User ID, date, PO number, SHA-256;
+  both signers where the account needs two);
+* one accepted once and awaiting a second billing contact is shown as it was sent, so that the
+  second contact reads (and can hash) exactly what the first one accepted;
 * every other one (draft, pending internal approval, changes requested, rejected, expired,
   withdrawn, superseded) carries its status as a watermark across every page and has no
   acceptance block. A revision that is no longer the quote's current one is superseded, whatever
@@ -34,8 +37,10 @@ def revision_document_status(revision: QuoteRevision) -> RevisionStatus:
     if revision.quote.current_revision_id != revision.pk:
         return RevisionStatus.SUPERSEDED
     status = RevisionStatus(revision.status)
-    if status == RevisionStatus.SENT and policy.is_expired(revision):
+    if status in policy.UNDECIDED and policy.is_expired(revision):
         return RevisionStatus.EXPIRED
+    if status == RevisionStatus.AWAITING_SECOND:
+        return RevisionStatus.SENT
     return status
 
 
@@ -56,13 +61,21 @@ def revision_document(revision: QuoteRevision, *, stamped: bool) -> QuoteDocumen
     acceptance = None
     if status == RevisionStatus.ACCEPTED and hasattr(revision, "acceptance"):
         accepted = revision.acceptance
-        local = accepted.accepted_at.astimezone(ZoneInfo(account.time_zone))
+        tz = ZoneInfo(account.time_zone)
+        second = accepted.second_accepted_by
         acceptance = PdfAcceptance(
             accepted_by_name=accepted.accepted_by.display_name,
             accepted_by_login=accepted.accepted_by.username,
-            accepted_at=local.date(),
+            accepted_at=accepted.accepted_at.astimezone(tz).date(),
             accepted_pdf_sha256=accepted.pdf_sha256,
             po_number=accepted.po_number,
+            second_by_name=second.display_name if second else "",
+            second_by_login=second.username if second else "",
+            second_at=(
+                accepted.second_accepted_at.astimezone(tz).date()
+                if accepted.second_accepted_at
+                else None
+            ),
         )
     issued = revision.sent_at or revision.created_at
     return QuoteDocument(

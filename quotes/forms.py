@@ -201,3 +201,13 @@ class WithdrawForm(forms.Form):
         if not reason:
             raise ValidationError("Say why the quote is withdrawn; the customer will read it.")
         return reason
+
+
+class SecondAcceptanceForm(forms.Form):
+    """The second billing contact names the document they accept by its SHA-256 (the page
+    shows it, as accepted by the first contact): it must be the same one."""
+
+    pdf_sha256 = forms.RegexField(regex=r"^[0-9a-f]{64}$", label="SHA-256 of the document")
+    confirm = forms.BooleanField(
+        label="I have read the document the first contact accepted and accept it too"
+    )

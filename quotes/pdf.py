@@ -71,6 +71,10 @@ class PdfAcceptance:
     accepted_at: datetime.date  # already converted to the account's time zone by the caller
     accepted_pdf_sha256: str  # hex digest of the exact PDF that was accepted
     po_number: str  # the customer's purchase order number, user text, may be ""
+    # The second billing contact, where the account needs two to accept.
+    second_by_name: str = ""
+    second_by_login: str = ""
+    second_at: datetime.date | None = None
 
 
 @dataclass(frozen=True)
@@ -715,6 +719,12 @@ def _acceptance_stamp(acceptance: PdfAcceptance, st: _Styles) -> list[Flowable]:
     po_number = _clean(acceptance.po_number).strip() or "none given"
     rows = [[_p("ACCEPTED", st["stamp_title"])]]
     rows += [[_p(piece, st["stamp"])] for piece in _chunks(by, _CELL_MAX_CHARS)]
+    if acceptance.second_by_login and acceptance.second_at is not None:
+        second = (
+            f"and by {acceptance.second_by_name} ({acceptance.second_by_login}) "
+            f"on {_date(acceptance.second_at)}"
+        )
+        rows += [[_p(piece, st["stamp"])] for piece in _chunks(second, _CELL_MAX_CHARS)]
     rows += [
         [_p(piece, st["stamp"])]
         for piece in _chunks(f"Purchase order number: {po_number}", _CELL_MAX_CHARS)

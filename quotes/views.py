@@ -20,6 +20,7 @@ from .forms import (
     QuoteCreateForm,
     QuoteHeaderForm,
     ReviewForm,
+    SecondAcceptanceForm,
     WithdrawForm,
 )
 from .models import BillingFrequency
@@ -78,6 +79,17 @@ def _revision_page(request, quote, revision, revisions):
     perms = account_permissions(request.user, quote.account)
     allowed = policy.allowed_actions(request.user, revision, perms=perms)
     is_staff = request.user.is_vendor_staff
+    checks = (
+        selectors.approval_shown(revision, editable=policy.is_editable(revision))
+        if is_staff
+        else []
+    )
+    # The rules the person reviewing now is asked about: their own tier's, still unapproved.
+    review_tiers = {
+        policy.REVIEW_TIER[action] for action in allowed if action in policy.REVIEW_TIER
+    }
+    acceptance = getattr(revision, "acceptance", None)
+    awaiting_second = policy.first_signer_id(revision) is not None
     diff = None
     if previous is not None:
         diff = revision_diff(previous, revision, previous.lines.all(), revision.lines.all())
@@ -90,8 +102,9 @@ def _revision_page(request, quote, revision, revisions):
         "previous": previous,
         "diff": diff,
         "is_current": quote.current_revision_id == revision.pk,
-        "rule_hits": selectors.revision_rule_hits(revision) if is_staff else [],
-        "approval_valid": selectors.revision_has_valid_approval(revision) if is_staff else False,
+        "approval_checks": checks,
+        "sent_back_by": selectors.sent_back_by(revision) if revision.review_comment else "",
+        "review_checks": [c for c in checks if c.needs_approval and c.tier in review_tiers],
         # One flag per action of the status table, for the template's buttons.
         "actions": {action.value: action in allowed for action in Action},
         "history": keyset_page(
@@ -103,7 +116,11 @@ def _revision_page(request, quote, revision, revisions):
         "expires_at": policy.expires_at(revision),
         "has_expired": policy.has_expired(revision),
         "revise_note": policy.transition_note(revision, Action.REVISE),
-        "acceptance": getattr(revision, "acceptance", None),
+        "acceptance": acceptance,
+        "awaiting_second": awaiting_second,
+        "second_form": SecondAcceptanceForm(
+            initial={"pdf_sha256": acceptance.pdf_sha256 if acceptance else ""}
+        ),
         "review_form": ReviewForm(),
         "decision_form": DecisionForm(),
         "withdraw_form": WithdrawForm(),

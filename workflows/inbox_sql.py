@@ -36,15 +36,16 @@ def _path(root: type[models.Model], alias: str, path: str, joins: dict[str, str]
     model, here = root, alias
     for name in relations:
         field = model._meta.get_field(name)
-        assert isinstance(field, models.ForeignKey), path  # rows follow foreign keys only
         target = field.related_model
-        assert isinstance(target, type)
+        assert isinstance(target, type), path
         there = f"{here}_{name}"
+        if isinstance(field, models.ForeignKey):
+            on = f"{there}.{target._meta.pk.column} = {here}.{field.column}"
+        else:  # the reverse of a one-to-one (a revision's acceptance)
+            assert isinstance(field, models.OneToOneRel), path
+            on = f"{there}.{_column(target, field.field.name)} = {here}.{model._meta.pk.column}"
         if there not in joins:
-            joins[there] = (
-                f"LEFT JOIN {target._meta.db_table} {there} "
-                f"ON {there}.{target._meta.pk.column} = {here}.{field.column}"
-            )
+            joins[there] = f"LEFT JOIN {target._meta.db_table} {there} ON {on}"
         model, here = target, there
     if last == "pk":
         return f"{here}.{model._meta.pk.column}"
@@ -53,17 +54,19 @@ def _path(root: type[models.Model], alias: str, path: str, joins: dict[str, str]
 
 @lru_cache(maxsize=256)
 def page_sql(
-    arms: tuple[tuple[type[models.Model], bool], ...],
+    arms: tuple[tuple[type[models.Model], bool, str | None], ...],
     rows: tuple[tuple[type[models.Model], tuple[tuple[str, str], ...]], ...],
     at_cursor: bool,
     backwards: bool,
 ) -> str:
-    """The statement for a page with ``arms`` (each: a flow's process model, and whether it is
-    limited to the person's accounts) and ``rows`` (each flow's process model and its
+    """The statement for a page with ``arms`` (each: a flow's process model, whether it is
+    limited to the person's accounts, and the path from the process to the person its tasks are
+    not offered to, if any) and ``rows`` (each flow's process model and its
     ``(name, path)`` values).
 
     Parameters, in order, per arm: the task's node, its open statuses (two), the account ids
-    (an array; scoped arms only), the cursor's ``created`` and ``id`` (with a cursor only) and
+    (an array; scoped arms only), the person's id (arms with a path to the person not offered the
+    task only), the cursor's ``created`` and ``id`` (with a cursor only) and
     the page size + 1; then the page size + 1 again. Result columns: ``id``, ``created``,
     ``flow_task``, then every flow's values by name (NULL on the other flows' rows).
 
@@ -80,14 +83,21 @@ def page_sql(
     order = f"created {direction}, id {direction}"
     page_order = f"page.created {direction}, page.id {direction}"
     selected = []
-    for n, (process_model, scoped) in enumerate(arms):
+    for n, (process_model, scoped, not_offered) in enumerate(arms):
         where = [f"t.{node} = %s", f"t.{status} IN (%s, %s)"]
         join = ""
+        ptr = process_model._meta.pk.column
         if scoped:
             # Each flow's process row carries its account: "open tasks on my accounts" by keys.
-            ptr = process_model._meta.pk.column
             join = f" JOIN {process_model._meta.db_table} p ON p.{ptr} = t.{process}"
             where.append(f"p.{_column(process_model, 'account')} = ANY(%s)")
+        if not_offered:
+            inner: dict[str, str] = {}
+            person = _path(process_model, "x", not_offered, inner)
+            where.append(
+                f"NOT EXISTS (SELECT 1 FROM {process_model._meta.db_table} x "  # noqa: S608
+                f"{' '.join(inner.values())} WHERE x.{ptr} = t.{process} AND {person} = %s)"
+            )
         if at_cursor:
             where.append(f"(t.{created}, t.{task_pk}) {comparison} (%s, %s)")
         selected.append(
@@ -114,17 +124,19 @@ def page_sql(
 
 
 def page_params(
-    arms: Iterable[tuple[str, tuple[str, str], list[int] | None]],
+    arms: Iterable[tuple[str, tuple[str, str], list[int] | None, int | None]],
     cursor: list | None,
     size: int,
 ) -> list:
     """``page_sql``'s parameters: per arm its node's stored value, open statuses and account
-    ids (``None`` when not scoped)."""
+    ids (``None`` when not scoped) and the person not offered its tasks (``None``: nobody)."""
     params: list = []
-    for node, statuses, account_ids in arms:
+    for node, statuses, account_ids, person in arms:
         params += [node, *statuses]
         if account_ids is not None:
             params.append(account_ids)
+        if person is not None:
+            params.append(person)
         if cursor is not None:
             params += cursor
         params.append(size + 1)

@@ -28,13 +28,22 @@ from .tasks import OPEN
 # Each human task, the right it needs on its process's account, and what the inbox calls it.
 TASKS = (
     (QuoteFlow.deal_desk_review, "approve_deal", "Approve or send back"),
+    (QuoteFlow.finance_review, "approve_finance", "Approve or send back (finance)"),
     (QuoteFlow.customer_decision, "approve_quote", "Accept, reject or request changes"),
+    (QuoteFlow.second_acceptance, "approve_quote", "Give the second acceptance or reject"),
     (QuoteFlow.revise, "draft_quote", "Revise and resubmit"),
     (ContactChangeFlow.confirm, "review_contact_change", "Confirm or decline contact change"),
     (POChangeFlow.review, "review_po_change", "Approve or reject the PO change"),
     (POChangeFlow.rebase, "propose_po_change", "Re-base or withdraw the PO change"),
 )
 LABELS = {node: label for node, _, label in TASKS}
+
+# Tasks of a node that a person holding its right is still not offered: the second acceptance
+# is not the first signer's (``quotes.policy.first_signer_id``).
+# Declared as the path from the flow's process row to the person it is not offered to.
+NOT_OFFERED: dict[Any, str] = {
+    QuoteFlow.second_acceptance: "quote__current_revision__acceptance__accepted_by_id",
+}
 
 # Each flow's process model; every one carries its account (copied when the process starts),
 # which is what the inbox scopes on.
@@ -147,16 +156,23 @@ def _arms(user: User) -> list[tuple[Any, list[int] | None]]:
 
 
 def _page_by_sql(
-    arms: list[tuple[Any, list[int] | None]], cursor: list | None, backwards: bool
+    user: User, arms: list[tuple[Any, list[int] | None]], cursor: list | None, backwards: bool
 ) -> list[dict]:
     """The page's rows (and one more) in one statement (``inbox_sql``), on PostgreSQL."""
     flows = tuple(dict.fromkeys(node.flow_class for node, _ in arms))
-    shape = tuple((PROCESSES[node.flow_class], ids is not None) for node, ids in arms)
+    shape = tuple(
+        (PROCESSES[node.flow_class], ids is not None, NOT_OFFERED.get(node)) for node, ids in arms
+    )
     rows = tuple((PROCESSES[flow], tuple(ROW_VALUES[flow].items())) for flow in flows)
     sql = inbox_sql.page_sql(shape, rows, cursor is not None, backwards)
     field = Task._meta.get_field("flow_task")
     params = inbox_sql.page_params(
-        ((field.get_prep_value(node), OPEN, ids) for node, ids in arms), cursor, PAGE_SIZE
+        (
+            (field.get_prep_value(node), OPEN, ids, user.pk if node in NOT_OFFERED else None)
+            for node, ids in arms
+        ),
+        cursor,
+        PAGE_SIZE,
     )
     with connection.cursor() as db:
         db.execute(sql, params)
@@ -168,13 +184,16 @@ def _page_by_sql(
 
 
 def _page_by_orm(
-    arms: list[tuple[Any, list[int] | None]], cursor: list | None, backwards: bool
+    user: User, arms: list[tuple[Any, list[int] | None]], cursor: list | None, backwards: bool
 ) -> list[dict]:
     """The same rows as ``_page_by_sql`` through the ORM, for SQLite: the page's keys from a
     UNION of one semi-join per arm, then one query per kind of flow on the page."""
     selected = []
     for node, ids in arms:
         arm = Task.objects.filter(flow_task=node, status__in=OPEN)
+        if node in NOT_OFFERED:
+            process = PROCESSES[node.flow_class]._meta.model_name
+            arm = arm.exclude(**{f"process__{process}__{NOT_OFFERED[node]}": user.pk})
         if ids is not None:
             process = PROCESSES[node.flow_class]._meta.model_name
             arm = arm.filter(**{f"process__{process}__account_id__in": ids})
@@ -213,9 +232,9 @@ def inbox(*, user: User, request: HttpRequest | None = None) -> Page:
     arms = _arms(user) if user.is_authenticated else []
     found: list[dict] = []
     if arms and connection.vendor == "postgresql":
-        found = _page_by_sql(arms, cursor, backwards)
+        found = _page_by_sql(user, arms, cursor, backwards)
     elif arms:
-        found = _page_by_orm(arms, cursor, backwards)
+        found = _page_by_orm(user, arms, cursor, backwards)
     page = page_of(
         found,
         ordering=INBOX_ORDER,

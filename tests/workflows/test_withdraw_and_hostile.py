@@ -192,7 +192,7 @@ def test_a_unit_price_at_list_goes_straight_to_the_customer(world, seat):
     [{"terms": "Net 90"}, {"valid_until": "later"}],
     ids=["terms", "validity"],
 )
-def test_changing_terms_or_validity_after_approval_voids_it(world, as_user, seat, change):
+def test_changing_terms_or_validity_after_approval_asks_again(world, as_user, seat, change):
     import datetime
 
     rep = as_user(world.rep_a)

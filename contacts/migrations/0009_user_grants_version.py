@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('contacts', '0007_manage_billing'),
+        ('contacts', '0008_second_acceptance'),
     ]
 
     operations = [
