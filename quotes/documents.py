@@ -14,9 +14,10 @@ depend on the status having changed since, so it still hashes to the stored SHA-
 """
 
 import hashlib
-from zoneinfo import ZoneInfo
 
 from django.conf import settings
+
+from corp_billing.times import account_time, local_time
 
 from . import policy
 from .models import QuoteRevision, RevisionStatus
@@ -56,13 +57,14 @@ def revision_document(revision: QuoteRevision, *, stamped: bool) -> QuoteDocumen
     acceptance = None
     if status == RevisionStatus.ACCEPTED and hasattr(revision, "acceptance"):
         accepted = revision.acceptance
-        local = accepted.accepted_at.astimezone(ZoneInfo(account.time_zone))
         acceptance = PdfAcceptance(
             accepted_by_name=accepted.accepted_by.display_name,
             accepted_by_login=accepted.accepted_by.username,
-            accepted_at=local.date(),
+            accepted_at=local_time(accepted.accepted_at, account).date(),
             accepted_pdf_sha256=accepted.pdf_sha256,
             po_number=accepted.po_number,
+            accepted_at_label=account_time(accepted.accepted_at, account),
+            accepted_pdf_filename=pdf_filename(revision, original=True),
         )
     issued = revision.sent_at or revision.created_at
     return QuoteDocument(
@@ -74,7 +76,7 @@ def revision_document(revision: QuoteRevision, *, stamped: bool) -> QuoteDocumen
         quote_number=quote.number,
         revision=revision.number,
         status_label=status.label,
-        issued_on=issued.astimezone(ZoneInfo(account.time_zone)).date(),
+        issued_on=local_time(issued, account).date(),
         valid_until=revision.valid_until,
         currency=revision.currency,
         term_months=revision.term_months,
@@ -101,12 +103,21 @@ def revision_document(revision: QuoteRevision, *, stamped: bool) -> QuoteDocumen
         watermark=watermark_for(status),
         show_acceptance_block=status == RevisionStatus.SENT,
         acceptance=acceptance,
+        title=revision.title or quote.title,
+        time_zone=account.time_zone,
+        billing_frequency=revision.billing_frequency,
     )
 
 
 def revision_pdf(revision: QuoteRevision, *, stamped: bool = False) -> bytes:
     """The revision's PDF; ``stamped=False`` gives an accepted revision's PDF as it was sent."""
     return render_quote_pdf(revision_document(revision, stamped=stamped))
+
+
+def pdf_filename(revision: QuoteRevision, *, original: bool = False) -> str:
+    """The download's file name: the page names the same files next to their hashes."""
+    suffix = "-as-accepted" if original else ""
+    return f"{revision.quote.number}-rev{revision.number}{suffix}.pdf"
 
 
 def sha256(data: bytes) -> str:

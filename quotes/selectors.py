@@ -1,6 +1,7 @@
 """Reads, scoped to the user who asks. Another account's quote and a missing one raise the same
 404. Customers never see drafts: only revisions that were sent to them."""
 
+import json
 from decimal import Decimal
 from typing import Any
 
@@ -12,7 +13,8 @@ from contacts.models import User
 from contacts.permissions import scoped_to_accounts
 
 from .models import ApprovalRule, Quote, QuoteRevision
-from .money import round_money
+from .money import minor_unit, round_money
+from .periods import PERIODS, total_covers
 from .rules import LineFigures, RuleHit, effective_discount_percent, evaluate, material_fingerprint
 
 # What a customer may read of a quote's history; approvals are the vendor's internal business.
@@ -198,3 +200,22 @@ def revision_has_valid_approval(revision: QuoteRevision) -> bool:
 
 def revision_needs_approval(revision: QuoteRevision) -> bool:
     return bool(revision_rule_hits(revision)) and not revision_has_valid_approval(revision)
+
+
+def edit_preview_config(revision: QuoteRevision) -> str:
+    """What the edit page's live preview needs, as JSON for a data attribute: the currency's
+    minor unit and the active approval rules. Only the drafting representative sees the edit
+    page; the rules are not secret from them (the quote page names the rule that fired)."""
+    rules = [
+        {"name": rule.name, "kind": rule.kind, "threshold": str(rule.threshold)}
+        for rule in ApprovalRule.objects.filter(is_active=True)
+    ]
+    return json.dumps(
+        {
+            "currency": revision.currency,
+            "places": minor_unit(revision.currency),
+            "rules": rules,
+            "covers": {code: total_covers(code) for code in PERIODS},
+            "period_months": {code: months for code, (_, _, months) in PERIODS.items()},
+        }
+    )

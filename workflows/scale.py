@@ -568,7 +568,7 @@ def copy_batch(
     for (t, _account, users), quote in zip(jobs, quotes, strict=True):
         for r in t.revisions:
             changes = {f: users.get(getattr(r, f), getattr(r, f)) for f in USER_FIELDS_REVISION}
-            revision_rows.append(_copy(r, quote_id=quote.pk, **changes))
+            revision_rows.append(_copy(r, quote_id=quote.pk, title=quote.title, **changes))
             revision_keys.append((quote, r))
     revisions = QuoteRevision.objects.bulk_create(revision_rows, batch_size=BATCH)
     if revisions and revisions[0].pk is None:

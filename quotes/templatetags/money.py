@@ -2,6 +2,7 @@ from django import template
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 
+from quotes import periods
 from quotes.money import format_money
 
 register = template.Library()
@@ -13,6 +14,12 @@ def money(amount, currency: str) -> str:
     if amount is None or amount == "":
         return ""
     return format_money(amount, currency)
+
+
+@register.filter
+def total_covers(frequency: str) -> str:
+    """``{{ revision.billing_frequency|total_covers }}`` → ``per year``."""
+    return periods.total_covers(frequency)
 
 
 @register.simple_tag

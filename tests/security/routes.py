@@ -118,6 +118,7 @@ def edit_form(world):
     from tests import quote_builders as qb
 
     return {
+        "title": "Matrix quote",
         "term_months": "12",
         "billing_frequency": "annually",
         "valid_until": "2099-12-31",
