@@ -5,11 +5,11 @@ import json
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Exists, OuterRef, Prefetch, QuerySet
+from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 from django.http import Http404
 
 from audit.models import AuditAction, AuditEvent
-from contacts.models import User
+from contacts.models import Account, User
 from contacts.permissions import scoped_to_accounts
 
 from .models import ApprovalRule, Quote, QuoteRevision
@@ -219,3 +219,23 @@ def edit_preview_config(revision: QuoteRevision) -> str:
             "period_months": {code: months for code, (_, _, months) in PERIODS.items()},
         }
     )
+
+
+# --- starting a quote ------------------------------------------------------------------------
+
+DRAFTABLE_ORDER = ["name", "id"]
+
+
+def draftable_accounts(*, user: User, query: str = "") -> QuerySet[Account]:
+    """The accounts on which ``user`` may draft quotes (through ``contacts.permissions``), by
+    name; ``query`` narrows them to a number or name containing it. Page it with
+    ``keyset_page(..., ordering=DRAFTABLE_ORDER)``."""
+    accounts = scoped_to_accounts(Account.objects.all(), user, "draft_quote", field="pk")
+    query = query.strip()
+    if query:
+        accounts = accounts.filter(Q(number__icontains=query) | Q(name__icontains=query))
+    return accounts.only("number", "name", "currency", "time_zone").order_by(*DRAFTABLE_ORDER)
+
+
+def may_draft_quotes(*, user: User) -> bool:
+    return draftable_accounts(user=user).exists()

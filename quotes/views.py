@@ -26,7 +26,7 @@ from .forms import (
 from .models import BillingFrequency
 from .periods import term_value, total_covers
 from .policy import Action
-from .tables import quote_list_table
+from .tables import draftable_account_table, quote_list_table
 
 
 @login_required
@@ -39,7 +39,32 @@ def quote_list(request):
     )
     rows = [(quote, selectors.shown_revision(user=request.user, quote=quote)) for quote in page]
     return render(
-        request, "quotes/quote_list.html", {"table": quote_list_table(rows), "page": page}
+        request,
+        "quotes/quote_list.html",
+        {
+            "table": quote_list_table(rows),
+            "page": page,
+            "may_draft": selectors.may_draft_quotes(user=request.user),
+        },
+    )
+
+
+@login_required
+@require_http_methods(["GET"])
+def quote_new(request):
+    """"New quote" from the quotes list: pick one of your accounts, then the create form."""
+    if not selectors.may_draft_quotes(user=request.user):
+        raise Http404("No account to quote for")
+    query = request.GET.get("q", "")[:100]
+    page = keyset_page(
+        selectors.draftable_accounts(user=request.user, query=query),
+        ordering=selectors.DRAFTABLE_ORDER,
+        request=request,
+    )
+    return render(
+        request,
+        "quotes/quote_new.html",
+        {"table": draftable_account_table(page), "page": page, "query": query},
     )
 
 

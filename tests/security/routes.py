@@ -562,6 +562,8 @@ ROUTES = [
     # Quotes: customers see sent quotes of their own account; staff of theirs (or all).
     *get_and_post(Route("quotes:list", allowed=ok(EVERYONE_SIGNED_IN))),
     *get_and_post(Route("workflows:inbox", allowed=ok(EVERYONE_SIGNED_IN))),
+    # Picking the account of a new quote: only those who may draft on some account.
+    Route("quotes:new", allowed=ok(REPS)),
     Route("quotes:create", obj=account_number, allowed=ok(REPS)),
     Route(
         "quotes:create",
