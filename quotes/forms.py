@@ -3,7 +3,7 @@ import json
 import uuid
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.core.exceptions import ValidationError
@@ -45,10 +45,8 @@ class QuoteHeaderForm(forms.Form):
         value = self.cleaned_data["valid_until"]
         if self.today is not None and value < self.today:
             where = f" in {self.time_zone}" if self.time_zone else ""
-            raise ValidationError(
-                f"The validity date cannot be in the past: today is {self.today:%Y-%m-%d}"
-                f"{where}."
-            )
+            today = f"{self.today:%Y-%m-%d}{where}"
+            raise ValidationError(f"The validity date cannot be in the past: today is {today}.")
         return value
 
 
@@ -161,7 +159,7 @@ class LineForm(forms.Form):
         self.billing_frequency = billing_frequency
         super().__init__(*args, **kwargs)
         if catalog is not None:
-            picker = self.fields["product"]
+            picker = cast(forms.ModelChoiceField, self.fields["product"])
             # The formset's one reading of the price book, not a query per row.
             picker.choices = [("", picker.empty_label)] + [
                 (product.pk, catalog.label(product, billing_frequency))
@@ -246,7 +244,7 @@ class BaseLineFormSet(forms.BaseFormSet):
 
     def clean(self):
         super().clean()
-        if any(form.errors for form in self.forms if not self._should_delete_form(form)):
+        if any(form.errors for form in self.forms if not form.cleaned_data.get("DELETE")):
             return
         subtotal = sum((line.quantity * line.unit_price for line in self.lines()), start=Decimal(0))
         if subtotal > MAX_AMOUNT:

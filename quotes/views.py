@@ -52,7 +52,7 @@ def quote_list(request):
 @login_required
 @require_http_methods(["GET"])
 def quote_new(request):
-    """"New quote" from the quotes list: pick one of your accounts, then the create form."""
+    """The quotes list's "New quote": pick one of your accounts, then the create form."""
     if not selectors.may_draft_quotes(user=request.user):
         raise Http404("No account to quote for")
     query = request.GET.get("q", "")[:100]

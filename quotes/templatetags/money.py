@@ -1,3 +1,5 @@
+from decimal import Decimal
+
 from django import template
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
@@ -14,6 +16,14 @@ def money(amount, currency: str) -> str:
     if amount is None or amount == "":
         return ""
     return format_money(amount, currency)
+
+
+@register.filter
+def quantity(value) -> str:
+    """``250.00`` → ``250``, ``2.50`` → ``2.5``: never ``2.5E+2`` (what ``normalize`` prints)."""
+    if value is None or value == "":
+        return ""
+    return f"{Decimal(value).normalize():f}"
 
 
 @register.filter
@@ -43,7 +53,7 @@ def quote_line_rows(lines, currency: str):
                 line.sku,
                 line.name,
                 description,
-                line.quantity.normalize(),
+                quantity(line.quantity),
                 line.unit,
                 format_money(line.unit_price, currency),
                 line.discount_percent,

@@ -78,6 +78,11 @@
 
   // --- rows ----------------------------------------------------------------------------------
 
+  // Only what changed is written: a recalculation on blur must not move the button being
+  // clicked (a click whose press and release land on different places is no click).
+  function setText(el, text) { if (el.textContent !== text) { el.textContent = text; } }
+  var lastRules = null;
+
   function field(row, name) { return row.querySelector("[name$='-" + name + "']"); }
   function frequency() { return frequencySelect ? frequencySelect.value : ""; }
 
@@ -124,7 +129,7 @@
       note.className = "line-warning";
       cell.appendChild(note);
     }
-    note.textContent = text;
+    setText(note, text);
   }
 
   // One line's figures, or null when it is not (yet) a line.
@@ -132,8 +137,16 @@
     var del = field(row, "DELETE");
     row.classList.toggle("removed", !!(del && del.checked));
     var output = row.querySelector(".line-amount");
-    output.textContent = "";
-    warn(row, "");
+    var figures = lineFiguresOf(row);
+    setText(output, figures ? format(figures.net) : "");
+    warn(row, figures ? figures.warning : (row.lineWarning || ""));
+    if (figures) { figures.position = position; }
+    return figures;
+  }
+
+  function lineFiguresOf(row) {
+    var del = field(row, "DELETE");
+    row.lineWarning = "";
     if (del && del.checked) { return null; }
     var option = chosen(row);
     var quantity = parse(field(row, "quantity").value);
@@ -142,11 +155,12 @@
     var typed = field(row, "unit_price").value.trim();
     var price = typed ? parse(typed) : list;
     if (!price) {
-      warn(row, typed ? "Not a price." : "No list price in this frequency: enter a unit price.");
+      row.lineWarning = typed ? "Not a price." : "No list price in this frequency: enter a unit price.";
       return null;
     }
+    var warning = "";
     if (option.getAttribute("data-counted") === "1" && quantity.v % pow10(quantity.s) !== BigInt(0)) {
-      warn(row, "Counted in whole " + option.getAttribute("data-unit") + "s: enter a whole number.");
+      warning = "Counted in whole " + option.getAttribute("data-unit") + "s: enter a whole number.";
     }
     var discountText = field(row, "discount_percent").value.trim();
     var discountPct = discountText ? parse(discountText) : { v: BigInt(0), s: 0 };
@@ -154,7 +168,6 @@
     var gross = quantize(mul(quantity, price), places, "up");
     var discount = quantize({ v: gross.v * discountPct.v, s: gross.s + discountPct.s + 2 }, places, "up");
     var net = { v: gross.v - discount.v, s: places };
-    output.textContent = format(net);
     // Against the price book: a unit price under the list price is a discount too.
     var effective = discountPct;
     var listGross = gross;
@@ -166,7 +179,7 @@
       if (cmp(list, price) > 0) { listGross = quantize(listAmount, places, "up"); }
     }
     return {
-      position: position, name: option.getAttribute("data-label"), gross: gross,
+      warning: warning, name: option.getAttribute("data-label"), gross: gross,
       discount: discount, net: net, effective: effective, listGross: listGross
     };
   }
@@ -210,24 +223,27 @@
     });
     var total = { v: subtotal.v - discount.v, s: places };
     var freq = frequency();
-    document.getElementById("preview-basis").textContent =
-      "As typed, not yet saved: the server works the totals out again when you save.";
-    document.getElementById("preview-subtotal").textContent = money(subtotal);
-    document.getElementById("preview-discount").textContent = "\u2212" + money(discount);
-    document.getElementById("preview-total").textContent = money(total);
-    document.getElementById("preview-covers").textContent = config.covers[freq] || "";
+    setText(document.getElementById("preview-basis"),
+      "As typed, not yet saved: the server works the totals out again when you save.");
+    setText(document.getElementById("preview-subtotal"), money(subtotal));
+    setText(document.getElementById("preview-discount"), "\u2212" + money(discount));
+    setText(document.getElementById("preview-total"), money(total));
+    setText(document.getElementById("preview-covers"), config.covers[freq] || "");
     var months = config.period_months[freq], term = parseInt(termInput.value, 10);
     var termCell = document.getElementById("preview-term");
     if (months && term > months) {
       // total × term / months, rounded once, like quotes/periods.term_value.
       var value = { v: divRound(total.v * BigInt(term), BigInt(months), "up"), s: places };
-      termCell.textContent = money(value) + " (" + term + " months)";
+      setText(termCell, money(value) + " (" + term + " months)");
     } else {
-      termCell.textContent = "\u2014";
+      setText(termCell, "\u2014");
     }
+    var hits = rulesFired(lines, total, listSubtotal);
+    var key = JSON.stringify(hits);
+    if (key === lastRules) { return; }
+    lastRules = key;
     var box = document.getElementById("preview-rules");
     box.textContent = "";
-    var hits = rulesFired(lines, total, listSubtotal);
     var p = document.createElement("p");
     if (hits.length) {
       p.className = "fires";
