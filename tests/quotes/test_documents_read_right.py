@@ -11,7 +11,6 @@ from decimal import Decimal
 import pytest
 from django.core import mail
 from django.urls import reverse
-from django.utils import timezone
 from pypdf import PdfReader
 
 from corp_billing.times import account_date, account_time, end_of_day, today_in
@@ -34,7 +33,7 @@ def page_text(response) -> str:
     return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", response.content.decode()))
 
 
-# --- one time rule -------------------------------------------------------------------------------
+# --- one time rule --------------------------------------------------------------------------------
 
 
 def test_a_moment_is_shown_in_the_accounts_zone_with_the_zone_named():
@@ -147,7 +146,7 @@ def test_a_monthly_quote_reads_seat_per_month_and_its_twelve_months_value(world,
     assert "Term total (12 months) 2,880.00 USD" in text
 
 
-# --- one thing to file -------------------------------------------------------------------------
+# --- one thing to file ----------------------------------------------------------------------------
 
 
 def _accepted(world):
@@ -175,13 +174,8 @@ def test_the_page_names_each_downloadable_file_with_its_own_hash(world, login):
     assert original["Content-Disposition"].endswith(f'filename="{original_name}"')
     stamped_hash = hashlib.sha256(stamped.content).hexdigest()
     original_hash = hashlib.sha256(original.content).hexdigest()
-    rows = dict(
-        re.findall(
-            r'<a href="[^"]+">([^<]+\.pdf)</a></td>.*?<code class="hash"[^>]*>([0-9a-f]{64})',
-            page,
-            flags=re.S,
-        )
-    )
+    row = r'<a href="[^"]+">([^<]+\.pdf)</a></td>.*?<code class="hash"[^>]*>([0-9a-f]{64})'
+    rows = dict(re.findall(row, page, flags=re.S))
     assert rows == {original_name: original_hash, stamped_name: stamped_hash}
     assert f"sha256sum {original_name}" in page
     # And the acceptance record holds the very file called "as accepted"
@@ -204,7 +198,7 @@ def test_the_stamped_copy_downloads_the_same_bytes_every_time(world, login):
     assert hashlib.sha256(first).hexdigest() == acceptance.stamped_pdf_sha256
 
 
-# --- the title -------------------------------------------------------------------------------------
+# --- the title ------------------------------------------------------------------------------------
 
 
 def _edit(client, quote, **changes):

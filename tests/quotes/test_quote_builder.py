@@ -72,7 +72,7 @@ def catalogue(db):
     return {"seat": seat, "onboarding": onboarding, "minutes": minutes}
 
 
-# --- the picker ------------------------------------------------------------------------------
+# --- the picker -----------------------------------------------------------------------------------
 
 
 def test_the_picker_prices_each_product_and_does_not_offer_one_without_a_price(
@@ -122,7 +122,7 @@ def test_the_picker_reads_the_price_book_once_whatever_the_number_of_rows(world,
     assert count(2) == count(40)
 
 
-# --- adding a line without JavaScript ------------------------------------------------------------
+# --- adding a line without JavaScript -------------------------------------------------------------
 
 
 def test_add_a_line_without_javascript_keeps_what_was_typed_and_saves_nothing(
@@ -153,7 +153,7 @@ def test_add_a_line_without_javascript_keeps_what_was_typed_and_saves_nothing(
     assert state(quote) == before
 
 
-# --- refused where typed ------------------------------------------------------------------------
+# --- refused where typed --------------------------------------------------------------------------
 
 
 def test_a_validity_date_in_the_past_is_refused_at_the_field(world, login, catalogue):
@@ -259,7 +259,7 @@ def test_the_edit_page_gives_the_preview_the_active_rules(world, login, catalogu
     assert '<script src="/static/js/quote_edit.js" defer></script>' in page
 
 
-# --- "New quote" ------------------------------------------------------------------------------
+# --- "New quote" ----------------------------------------------------------------------------------
 
 
 def test_new_quote_lists_only_the_representatives_accounts(world, login):
