@@ -126,7 +126,9 @@ def test_without_javascript_add_a_line_posts_back_and_keeps_the_typing(
 ):
     seat = qb.product()
     quote = qb.draft_quote(world.a, world.rep_a, lines=[])
-    context = chromium.new_context(viewport={"width": 1280, "height": 900}, java_script_enabled=False)
+    context = chromium.new_context(
+        viewport={"width": 1280, "height": 900}, java_script_enabled=False
+    )
     page = context.new_page()
     _sign_in(page, live_server.url, "/login/", world.rep_a.username)
     page.goto(f"{live_server.url}/quotes/{quote.number}/edit/")

@@ -274,3 +274,18 @@ def test_a_title_cannot_be_emptied(world, login):
     assert "This field is required." in response.content.decode()
     draft.refresh_from_db()
     assert draft.title == "Renewal"
+
+
+def test_the_purchase_order_page_shows_its_moments_in_the_accounts_zone(world, login):
+    # Given a quote accepted against a new PO
+    quote = _accepted(world)
+    acceptance = Acceptance.objects.get(revision_id=quote.current_revision_id)
+    url = reverse("purchase_orders:detail", args=[acceptance.purchase_order_id])
+
+    for user in (world.contact_a, world.rep_a, world.finance):
+        # When the contact and the staff open the PO
+        text = page_text(login(user).get(url))
+
+        # Then the acceptance's moment is in the account's zone, named
+        assert account_time(acceptance.accepted_at, world.a) in text
+        assert " UTC" not in text
