@@ -598,6 +598,9 @@ def copy_batch(
                 revision_id=new_revision[(quote.pk, rid)],
                 accepted_by_id=users.get(a.accepted_by_id, a.accepted_by_id),
                 pdf=b"",
+                # The template's stamped copy names the template's quote: re-rendered on demand.
+                stamped_pdf=b"",
+                stamped_pdf_sha256="",
             )
         for e in t.events:
             actor_id = users.get(e.actor_id, e.actor_id)
