@@ -260,6 +260,8 @@ def test_a_new_revisions_title_leaves_the_earlier_revision_its_own(world, login)
     rev2 = page_text(client.get(reverse("quotes:revision", args=[quote.number, 2])))
     rev1 = page_text(client.get(reverse("quotes:revision", args=[quote.number, 1])))
     assert "2027 renewal, 12 seats" in rev2
+    assert "Changes since revision 1" in rev2
+    assert "Title 2027 renewal, 10 seats 2027 renewal, 12 seats" in rev2
     assert "2027 renewal, 10 seats" in rev1 and "12 seats" not in rev1.split("Revisions")[0]
     first = QuoteRevision.objects.get(quote=quote, number=1)
     assert "2027 renewal, 10 seats" in pdf_text(revision_pdf(first))
