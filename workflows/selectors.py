@@ -47,6 +47,7 @@ ROW_VALUES: dict[type, dict[str, F]] = {
         "quote_title": F(f"{_QUOTE}title"),
         "quote_account_number": F(f"{_QUOTE}account__number"),
         "quote_account_name": F(f"{_QUOTE}account__name"),
+        "quote_account_zone": F(f"{_QUOTE}account__time_zone"),
         "quote_revision": F(f"{_QUOTE}current_revision__number"),
         "quote_total": F(f"{_QUOTE}current_revision__total"),
         "quote_currency": F(f"{_QUOTE}current_revision__currency"),
@@ -62,6 +63,7 @@ ROW_VALUES: dict[type, dict[str, F]] = {
         "contact_new_login": F(f"{_CONTACT}new_login_id"),
         "contact_account_number": F(f"{_CONTACT}account__number"),
         "contact_account_name": F(f"{_CONTACT}account__name"),
+        "contact_account_zone": F(f"{_CONTACT}account__time_zone"),
     },
     POChangeFlow: {
         "po": F(f"{_PO_CHANGE}purchase_order_id"),
@@ -69,6 +71,7 @@ ROW_VALUES: dict[type, dict[str, F]] = {
         "po_currency": F(f"{_PO_CHANGE}purchase_order__currency"),
         "po_account_number": F(f"{_PO_CHANGE}purchase_order__account__number"),
         "po_account_name": F(f"{_PO_CHANGE}purchase_order__account__name"),
+        "po_account_zone": F(f"{_PO_CHANGE}purchase_order__account__time_zone"),
         "po_proposed_amount": F(f"{_PO_CHANGE}amount"),
     },
 }
@@ -82,6 +85,7 @@ def _describe_quote(values: dict, urls: dict[str, str]) -> dict:
             f"{values['quote_title']}"
         ),
         "account": f"{values['quote_account_number']} {values['quote_account_name']}",
+        "time_zone": values["quote_account_zone"],
         "amount": values["quote_total"],
         "currency": values["quote_currency"],
     }
@@ -101,6 +105,7 @@ def _describe_contact_change(values: dict, urls: dict[str, str]) -> dict:
         "link": f"{account}#contact-change-{values['contact_change']}",
         "subject": f"{ContactChangeKind(values['contact_kind']).label}: {name} ({login})",
         "account": f"{values['contact_account_number']} {values['contact_account_name']}",
+        "time_zone": values["contact_account_zone"],
     }
 
 
@@ -109,6 +114,7 @@ def _describe_po_change(values: dict, urls: dict[str, str]) -> dict:
         "link": f"{urls['purchase_orders']}{values['po']}/",
         "subject": f"PO {values['po_number']} — proposed change",
         "account": f"{values['po_account_number']} {values['po_account_name']}",
+        "time_zone": values["po_account_zone"],
         "amount": values["po_proposed_amount"],
         "currency": values["po_currency"],
     }
@@ -171,7 +177,8 @@ def _inbox_rows(tasks: QuerySet[Task]) -> QuerySet[Task]:
 def inbox(*, user: User, request: HttpRequest | None = None) -> Page:
     """One page (``corp_billing.paging``) of ``inbox_tasks``: a dict per task with ``id``,
     ``created``, ``label`` (what the person is asked to do), ``link``, ``subject``,
-    ``account``, and ``amount`` with ``currency`` where the object has one.
+    ``account`` with its ``time_zone``, and ``amount`` with ``currency`` where the object has
+    one.
 
     The page's tasks first (bare keys), then one query per kind of flow on the page for what
     its rows show, by those keys: one query joining every flow's objects at once has more

@@ -291,3 +291,20 @@ def test_the_purchase_order_page_shows_its_moments_in_the_accounts_zone(world, l
         # Then the acceptance's moment is in the account's zone, named
         assert account_time(acceptance.accepted_at, world.a) in text
         assert " UTC" not in text
+
+
+def test_my_tasks_shows_how_long_a_task_waits_in_its_accounts_zone(world, login):
+    # Given a quote waiting for Alpha's billing contact, and one for Beta's (Europe/Berlin)
+    world.b.time_zone = "Europe/Berlin"
+    world.b.save(update_fields=["time_zone"])
+    qb.sent_quote(world.a, world.rep_a)
+    qb.sent_quote(world.b, world.rep_b, lines=[qb.line(qb.product(), unit_price="220.00")])
+
+    # When each contact opens My tasks
+    alpha = page_text(login(world.contact_a).get(reverse("workflows:inbox")))
+    beta = page_text(login(world.contact_b).get(reverse("workflows:inbox")))
+
+    # Then each waiting time is in the task's account's zone, named
+    assert "America/New_York" in alpha and "Europe/Berlin" not in alpha
+    assert "Europe/Berlin" in beta and "America/New_York" not in beta
+    assert "(UTC)" not in alpha
