@@ -19,8 +19,8 @@ class PriceInline(admin.TabularInline):
 
 @admin.register(Product)
 class ProductAdmin(admin.ModelAdmin):
-    list_display = ("sku", "name", "unit", "is_active")
-    list_filter = ("is_active",)
+    list_display = ("sku", "name", "unit", "is_counted", "is_active")
+    list_filter = ("is_active", "is_counted")
     search_fields = ("sku", "name")
     inlines = [PriceInline]
 

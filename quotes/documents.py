@@ -17,9 +17,10 @@ depend on the status having changed since, so it still hashes to the stored SHA-
 """
 
 import hashlib
-from zoneinfo import ZoneInfo
 
 from django.conf import settings
+
+from corp_billing.times import account_time, local_time
 
 from . import policy
 from .models import QuoteRevision, RevisionStatus
@@ -61,20 +62,26 @@ def revision_document(revision: QuoteRevision, *, stamped: bool) -> QuoteDocumen
     acceptance = None
     if status == RevisionStatus.ACCEPTED and hasattr(revision, "acceptance"):
         accepted = revision.acceptance
-        tz = ZoneInfo(account.time_zone)
         second = accepted.second_accepted_by
         acceptance = PdfAcceptance(
             accepted_by_name=accepted.accepted_by.display_name,
             accepted_by_login=accepted.accepted_by.username,
-            accepted_at=accepted.accepted_at.astimezone(tz).date(),
+            accepted_at=local_time(accepted.accepted_at, account).date(),
             accepted_pdf_sha256=accepted.pdf_sha256,
             po_number=accepted.po_number,
+            accepted_at_label=account_time(accepted.accepted_at, account),
+            accepted_pdf_filename=pdf_filename(revision, original=True),
             second_by_name=second.display_name if second else "",
             second_by_login=second.username if second else "",
             second_at=(
-                accepted.second_accepted_at.astimezone(tz).date()
+                local_time(accepted.second_accepted_at, account).date()
                 if accepted.second_accepted_at
                 else None
+            ),
+            second_at_label=(
+                account_time(accepted.second_accepted_at, account)
+                if accepted.second_accepted_at
+                else ""
             ),
         )
     issued = revision.sent_at or revision.created_at
@@ -87,7 +94,7 @@ def revision_document(revision: QuoteRevision, *, stamped: bool) -> QuoteDocumen
         quote_number=quote.number,
         revision=revision.number,
         status_label=status.label,
-        issued_on=issued.astimezone(ZoneInfo(account.time_zone)).date(),
+        issued_on=local_time(issued, account).date(),
         valid_until=revision.valid_until,
         currency=revision.currency,
         term_months=revision.term_months,
@@ -114,12 +121,21 @@ def revision_document(revision: QuoteRevision, *, stamped: bool) -> QuoteDocumen
         watermark=watermark_for(status),
         show_acceptance_block=status == RevisionStatus.SENT,
         acceptance=acceptance,
+        title=revision.title or quote.title,
+        time_zone=account.time_zone,
+        billing_frequency=revision.billing_frequency,
     )
 
 
 def revision_pdf(revision: QuoteRevision, *, stamped: bool = False) -> bytes:
     """The revision's PDF; ``stamped=False`` gives an accepted revision's PDF as it was sent."""
     return render_quote_pdf(revision_document(revision, stamped=stamped))
+
+
+def pdf_filename(revision: QuoteRevision, *, original: bool = False) -> str:
+    """The download's file name: the page names the same files next to their hashes."""
+    suffix = "-as-accepted" if original else ""
+    return f"{revision.quote.number}-rev{revision.number}{suffix}.pdf"
 
 
 def sha256(data: bytes) -> str:

@@ -39,9 +39,16 @@ class Product(models.Model):
 
     sku = models.CharField("SKU", max_length=40, unique=True)
     name = models.CharField(max_length=200)
-    unit = models.CharField(max_length=40, help_text="e.g. seat / month, bundle of 10,000 min")
+    # What one unit is, without a period: the quote's billing frequency says "/ month" or
+    # "/ year" (see ``periods.line_unit``), so an annual price never reads "seat / month".
+    unit = models.CharField(max_length=40, help_text="e.g. seat, bundle of 10,000 min, package")
     description = models.TextField(blank=True)
     is_active = models.BooleanField(default=True)
+    is_counted = models.BooleanField(
+        "counted in whole units",
+        default=True,
+        help_text="Seats, integrations, bundles: a quantity must be a whole number.",
+    )
 
     class Meta:
         ordering = ["sku"]
@@ -159,6 +166,9 @@ class Quote(models.Model):
 class QuoteRevision(models.Model):
     quote = models.ForeignKey(Quote, on_delete=models.CASCADE, related_name="revisions")
     number = models.PositiveIntegerField()
+    # What this revision offers, as its documents print it; ``Quote.title`` follows the current
+    # revision's (the list shows and searches it), while a superseded revision keeps its own.
+    title = models.CharField(max_length=200, blank=True)
     status = models.CharField(
         max_length=20, choices=RevisionStatus.choices, default=RevisionStatus.DRAFT
     )
@@ -323,6 +333,10 @@ class Acceptance(models.Model):
     # The exact bytes accepted, served as "PDF as accepted": re-rendering from live data would
     # drift as soon as an address or name changes.
     pdf = models.BinaryField(editable=False, default=b"")
+    # The stamped copy, rendered once at acceptance: its bytes, hence its hash, never change, so
+    # the quote page can print the hash of each of the two files a person may have downloaded.
+    stamped_pdf = models.BinaryField(editable=False, default=b"")
+    stamped_pdf_sha256 = models.CharField(max_length=64, blank=True)
     # The number as printed on the acceptance PDF; the ledger entry it drew on is below.
     po_number = models.CharField("purchase order number", max_length=60, blank=True)
     purchase_order = models.ForeignKey(

@@ -1,18 +1,20 @@
 """Reads, scoped to the user who asks. Another account's quote and a missing one raise the same
 404. Customers never see drafts: only revisions that were sent to them."""
 
+import json
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Exists, OuterRef, Prefetch, QuerySet
+from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 from django.http import Http404
 
 from audit.models import AuditAction, AuditEvent
-from contacts.models import User
+from contacts.models import Account, User
 from contacts.permissions import scoped_to_accounts
 
 from .models import ApprovalRule, ApprovalTier, Quote, QuoteRevision, RuleCheck
-from .money import round_money
+from .money import minor_unit, round_money
+from .periods import PERIODS, total_covers
 from .rules import (
     LineFigures,
     RuleHit,
@@ -328,3 +330,42 @@ def sent_back_by(revision: QuoteRevision) -> str:
         .first()
     )
     return "finance" if last == AuditAction.QUOTE_FINANCE_SENT_BACK else "deal desk"
+
+
+def edit_preview_config(revision: QuoteRevision) -> str:
+    """What the edit page's live preview needs, as JSON for a data attribute: the currency's
+    minor unit and the active approval rules. Only the drafting representative sees the edit
+    page; the rules are not secret from them (the quote page names the rule that fired)."""
+    rules = [
+        {"name": rule.name, "kind": rule.kind, "threshold": str(rule.threshold)}
+        for rule in ApprovalRule.objects.filter(is_active=True)
+    ]
+    return json.dumps(
+        {
+            "currency": revision.currency,
+            "places": minor_unit(revision.currency),
+            "rules": rules,
+            "covers": {code: total_covers(code) for code in PERIODS},
+            "period_months": {code: months for code, (_, _, months) in PERIODS.items()},
+        }
+    )
+
+
+# --- starting a quote ------------------------------------------------------------------------
+
+DRAFTABLE_ORDER = ["name", "id"]
+
+
+def draftable_accounts(*, user: User, query: str = "") -> QuerySet[Account]:
+    """The accounts on which ``user`` may draft quotes (through ``contacts.permissions``), by
+    name; ``query`` narrows them to a number or name containing it. Page it with
+    ``keyset_page(..., ordering=DRAFTABLE_ORDER)``."""
+    accounts = scoped_to_accounts(Account.objects.all(), user, "draft_quote", field="pk")
+    query = query.strip()
+    if query:
+        accounts = accounts.filter(Q(number__icontains=query) | Q(name__icontains=query))
+    return accounts.only("number", "name", "currency", "time_zone").order_by(*DRAFTABLE_ORDER)
+
+
+def may_draft_quotes(*, user: User) -> bool:
+    return draftable_accounts(user=user).exists()

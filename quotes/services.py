@@ -40,6 +40,7 @@ from .models import (
     RuleCheck,
 )
 from .money import MAX_AMOUNT, line_amounts, round_money
+from .periods import line_unit
 from .policy import Action, QuoteConflict
 from .rules import deal_terms_fingerprint, format_measured
 
@@ -124,6 +125,7 @@ def quote_create(
             revision = QuoteRevision.objects.create(
                 quote=quote,
                 number=1,
+                title=title,
                 currency=account.currency,
                 term_months=term_months,
                 billing_frequency=billing_frequency,
@@ -189,18 +191,27 @@ def revision_update(
     terms: str,
     notes: str,
     lines: list[LineInput],
+    title: str | None = None,
     request: HttpRequest | None = None,
 ) -> QuoteRevision:
-    """Replaces a draft's header and lines. A material change voids an earlier approval."""
+    """Replaces a draft's header and lines. A material change voids an earlier approval.
+    ``title`` (``None`` keeps it) is the revision's, and the quote's while it is current."""
     revision = _lock(revision)
     policy.require(actor, Action.EDIT, revision)
     currency = revision.currency
     before = {
+        "title": revision.title,
         "total": str(round_money(revision.total, currency)),
         "term_months": revision.term_months,
         "billing_frequency": revision.billing_frequency,
         "lines": revision.lines.count(),
     }
+    if title is not None:
+        revision.title = title
+        quote = revision.quote
+        if quote.current_revision_id == revision.pk and quote.title != title:
+            quote.title = title
+            quote.save(update_fields=["title"])
     revision.term_months = term_months
     revision.billing_frequency = billing_frequency
     revision.valid_until = valid_until
@@ -220,7 +231,7 @@ def revision_update(
                 product=line.product,
                 sku=line.product.sku,
                 name=line.product.name,
-                unit=line.product.unit,
+                unit=line_unit(line.product.unit, billing_frequency),
                 description=line.description,
                 quantity=line.quantity,
                 unit_price=round_money(line.unit_price, currency),
@@ -242,6 +253,7 @@ def revision_update(
     # when the revision is submitted (``selectors.approval_plan``).
     revision.save(
         update_fields=[
+            "title",
             "term_months",
             "billing_frequency",
             "valid_until",
@@ -258,6 +270,7 @@ def revision_update(
         actor=actor,
         before=before,
         after={
+            "title": revision.title,
             "total": str(revision.total),
             "term_months": term_months,
             "billing_frequency": billing_frequency,
@@ -561,7 +574,18 @@ def revision_accept(
         po_number=po_number,
         pdf_sha256=pdf_sha256,
     )
+    _keep_stamped_copy(revision, acceptance)
     return acceptance
+
+
+def _keep_stamped_copy(revision: QuoteRevision, acceptance: Acceptance) -> None:
+    # The stamped copy is rendered once, when the status becomes accepted (after the second
+    # signature, where one is needed, so the stamp names both): later downloads are these
+    # bytes, so the hash the page prints for it stays true.
+    stamped = revision_pdf(revision, stamped=True)
+    acceptance.stamped_pdf = stamped
+    acceptance.stamped_pdf_sha256 = hashlib.sha256(stamped).hexdigest()
+    acceptance.save(update_fields=["stamped_pdf", "stamped_pdf_sha256"])
 
 
 @transaction.atomic
@@ -605,6 +629,7 @@ def revision_second_accept(
         po_number=acceptance.po_number,
         pdf_sha256=acceptance.pdf_sha256,
     )
+    _keep_stamped_copy(revision, acceptance)
     return acceptance
 
 
@@ -713,6 +738,7 @@ def revision_start_next(
     new = QuoteRevision.objects.create(
         quote=quote,
         number=current.number + 1,
+        title=current.title or quote.title,
         currency=current.currency,
         term_months=current.term_months,
         billing_frequency=current.billing_frequency,

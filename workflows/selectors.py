@@ -62,6 +62,7 @@ ROW_VALUES: dict[type, dict[str, str]] = {
         "quote_title": "quote__title",
         "quote_account_number": "quote__account__number",
         "quote_account_name": "quote__account__name",
+        "quote_account_zone": "quote__account__time_zone",
         "quote_revision": "quote__current_revision__number",
         "quote_total": "quote__current_revision__total",
         "quote_currency": "quote__current_revision__currency",
@@ -77,6 +78,7 @@ ROW_VALUES: dict[type, dict[str, str]] = {
         "contact_new_login": "change__new_login_id",
         "contact_account_number": "change__account__number",
         "contact_account_name": "change__account__name",
+        "contact_account_zone": "change__account__time_zone",
     },
     POChangeFlow: {
         "po": "change__purchase_order_id",
@@ -84,6 +86,7 @@ ROW_VALUES: dict[type, dict[str, str]] = {
         "po_currency": "change__purchase_order__currency",
         "po_account_number": "change__purchase_order__account__number",
         "po_account_name": "change__purchase_order__account__name",
+        "po_account_zone": "change__purchase_order__account__time_zone",
         "po_proposed_amount": "change__amount",
     },
 }
@@ -97,6 +100,7 @@ def _describe_quote(values: dict, urls: dict[str, str]) -> dict:
             f"{values['quote_title']}"
         ),
         "account": f"{values['quote_account_number']} {values['quote_account_name']}",
+        "time_zone": values["quote_account_zone"],
         "amount": values["quote_total"],
         "currency": values["quote_currency"],
     }
@@ -116,6 +120,7 @@ def _describe_contact_change(values: dict, urls: dict[str, str]) -> dict:
         "link": f"{account}#contact-change-{values['contact_change']}",
         "subject": f"{ContactChangeKind(values['contact_kind']).label}: {name} ({login})",
         "account": f"{values['contact_account_number']} {values['contact_account_name']}",
+        "time_zone": values["contact_account_zone"],
     }
 
 
@@ -124,6 +129,7 @@ def _describe_po_change(values: dict, urls: dict[str, str]) -> dict:
         "link": f"{urls['purchase_orders']}{values['po']}/",
         "subject": f"PO {values['po_number']} — proposed change",
         "account": f"{values['po_account_number']} {values['po_account_name']}",
+        "time_zone": values["po_account_zone"],
         "amount": values["po_proposed_amount"],
         "currency": values["po_currency"],
     }
@@ -220,8 +226,8 @@ def _page_by_orm(
 def inbox(*, user: User, request: HttpRequest | None = None) -> Page:
     """One page (``corp_billing.paging``, oldest first) of exactly the open tasks ``user`` may
     act on: a dict per task with ``id``, ``created``, ``label`` (what the person is asked to
-    do), ``link``, ``subject``, ``account``, and ``amount`` with ``currency`` where the object
-    has one.
+    do), ``link``, ``subject``, ``account`` with its ``time_zone``, and ``amount`` with
+    ``currency`` where the object has one.
 
     After the query that reads the user's account ids per right, one statement on PostgreSQL
     (``inbox_sql``): a UNION of one semi-join per kind of task the user may do (its node,

@@ -125,6 +125,7 @@ def edit_form(world):
     from tests import quote_builders as qb
 
     return {
+        "title": "Matrix quote",
         "term_months": "12",
         "billing_frequency": "annually",
         "valid_until": "2099-12-31",
@@ -581,6 +582,8 @@ ROUTES = [
     # Quotes: customers see sent quotes of their own account; staff of theirs (or all).
     *get_and_post(Route("quotes:list", allowed=ok(EVERYONE_SIGNED_IN))),
     *get_and_post(Route("workflows:inbox", allowed=ok(EVERYONE_SIGNED_IN))),
+    # Picking the account of a new quote: only those who may draft on some account.
+    Route("quotes:new", allowed=ok(REPS)),
     Route("quotes:create", obj=account_number, allowed=ok(REPS)),
     Route(
         "quotes:create",

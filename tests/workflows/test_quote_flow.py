@@ -104,6 +104,7 @@ def line(product, quantity="10", unit_price="", discount="", description="") -> 
 def edit_data(lines, *, term_months=12, frequency="annually", valid_until=None, notes="", terms=""):
     valid_until = valid_until or datetime.date.today() + datetime.timedelta(days=30)
     data = {
+        "title": "2027 renewal, 10 seats",
         "term_months": str(term_months),
         "billing_frequency": frequency,
         "valid_until": valid_until.isoformat(),
@@ -744,7 +745,7 @@ def test_the_command_expires_the_quote_and_accepting_then_is_refused(
     )
     assert snapshot(quote) == before
     assert (
-        "This quote expired at the end of 10 December 2026 (America/New_York) and can no "
+        "This quote expired on 2026-12-10, end of day America/New_York and can no "
         "longer be accepted." in page
     )
 
