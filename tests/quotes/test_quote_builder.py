@@ -228,7 +228,7 @@ def test_counted_units_are_whole_numbers_and_metered_ones_need_not_be(world, log
 
 
 def test_existing_products_say_whether_they_are_counted_and_lose_their_period():
-    migration = importlib.import_module("quotes.migrations.0006_title_counted_stamped")
+    migration = importlib.import_module("quotes.migrations.0008_title_counted_stamped")
     seat = Product.objects.create(sku="S", name="Seat", unit="seat / month", is_counted=False)
     minutes = Product.objects.create(sku="M", name="Minutes", unit="1,000 min / month")
 
