@@ -4,6 +4,7 @@ from typing import Any
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.core.validators import RegexValidator
 
 from .models import BillingFrequency, Price, Product
 from .money import MAX_AMOUNT, minor_unit
@@ -201,3 +202,33 @@ class WithdrawForm(forms.Form):
         if not reason:
             raise ValidationError("Say why the quote is withdrawn; the customer will read it.")
         return reason
+
+
+class QuoteListFilterForm(forms.Form):
+    """The quote list's search, filters and order (a GET form: the URL is the view)."""
+
+    q = forms.CharField(
+        label="Search",
+        max_length=100,
+        required=False,
+        help_text="Quote number, title, account number or account name.",
+        widget=forms.TextInput(attrs={"type": "search"}),
+    )
+    status = forms.ChoiceField(required=False)
+    account = forms.CharField(
+        label="Account number",
+        max_length=20,
+        required=False,
+        help_text="e.g. OV-1002345",
+        validators=[RegexValidator(r"^OV-[0-9]{7}$", "An account number reads OV-1234567.")],
+    )
+    sort = forms.ChoiceField(label="Order", required=False)
+
+    def __init__(self, *args, statuses: list[tuple[str, str]], sorts: list[tuple[str, str]], **kw):
+        super().__init__(*args, **kw)
+        self.fields["status"].choices = [("", "Any status"), *statuses]
+        self.fields["sort"].choices = sorts
+
+    def clean_q(self) -> str:
+        return self.cleaned_data["q"].strip()
+

@@ -19,6 +19,7 @@ from .forms import (
     LineFormSet,
     QuoteCreateForm,
     QuoteHeaderForm,
+    QuoteListFilterForm,
     ReviewForm,
     WithdrawForm,
 )
@@ -29,15 +30,46 @@ from .tables import quote_list_table
 
 @login_required
 def quote_list(request):
+    form = QuoteListFilterForm(
+        request.GET,
+        statuses=selectors.quote_list_statuses(request.user),
+        sorts=[(key, label) for key, (label, _) in selectors.QUOTE_SORTS.items()],
+    )
+    form.is_valid()  # a field in error is left out of the filter and shown with its message
+    chosen = form.cleaned_data
+    account = None
+    if chosen.get("account"):
+        # The accounts whose quotes the person sees; another's and a missing one: the same 404.
+        codename = "view_billing" if request.user.is_vendor_staff else "approve_quote"
+        account = account_get_for_user(
+            user=request.user, number=chosen["account"], codename=codename
+        )
+    sort = chosen.get("sort") or selectors.DEFAULT_SORT
     page = keyset_page(
-        selectors.quote_list(user=request.user),
-        ordering=selectors.QUOTE_LIST_ORDER,
+        selectors.quote_list(
+            user=request.user,
+            search=chosen.get("q", ""),
+            status=chosen.get("status", ""),
+            account=account,
+            sort=sort,
+        ),
+        ordering=selectors.QUOTE_SORTS[sort][1],
         request=request,
-        rows=lambda quotes: selectors.quote_list_rows(quotes, user=request.user),
+        rows=lambda quotes: selectors.quote_list_rows(quotes, user=request.user, sort=sort),
+        key=sort,
     )
     rows = [(quote, selectors.shown_revision(user=request.user, quote=quote)) for quote in page]
+    filtered = any(chosen.get(name) for name in ("q", "status", "account"))
     return render(
-        request, "quotes/quote_list.html", {"table": quote_list_table(rows), "page": page}
+        request,
+        "quotes/quote_list.html",
+        {
+            "table": quote_list_table(rows, filtered=filtered),
+            "page": page,
+            "form": form,
+            "account": account,
+            "filtered": filtered,
+        },
     )
 
 
