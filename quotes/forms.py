@@ -231,4 +231,3 @@ class QuoteListFilterForm(forms.Form):
 
     def clean_q(self) -> str:
         return self.cleaned_data["q"].strip()
-

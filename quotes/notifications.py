@@ -14,12 +14,24 @@ def _link(revision) -> str:
     return settings.SITE_URL + reverse("quotes:detail", args=[revision.quote.number])
 
 
-def _send(*, to: list[str], subject: str, template: str, context: dict) -> None:
+def _send(
+    *,
+    to: list[str],
+    subject: str,
+    template: str,
+    context: dict,
+    attachments: list[tuple[str, bytes, str]] | None = None,
+) -> None:
     to = sorted({address for address in to if address})
     if not to:
         return
     body = render_to_string(template, context)
-    mail_queue(to=to, subject=f"{settings.PRODUCT_NAME}: {subject}", body=body)
+    mail_queue(
+        to=to,
+        subject=f"{settings.PRODUCT_NAME}: {subject}",
+        body=body,
+        attachments=attachments,
+    )
 
 
 def _emails(account, role) -> list[str]:
@@ -101,4 +113,48 @@ def quote_withdrawn(revision) -> None:
         subject=f"Quote {revision.quote.number} (revision {revision.number}) was withdrawn",
         template="quotes/email/withdrawn.txt",
         context=_context(revision),
+    )
+
+
+def approved(revision) -> None:
+    """The representatives learn that deal desk approved, which sent the quote on."""
+    _send(
+        to=_emails(revision.quote.account, MembershipRole.REPRESENTATIVE),
+        subject=f"Quote {revision.quote.number} rev {revision.number} was approved by deal desk "
+        "and sent to the customer",
+        template="quotes/email/approved.txt",
+        context=_context(revision),
+    )
+
+
+def contacts_told_of_decision(revision, *, except_user: User | None = None) -> None:
+    """Every billing contact of the account learns that a colleague accepted or rejected the
+    quote (the one who accepted gets ``acceptance_confirmed`` instead)."""
+    to = _emails(revision.quote.account, MembershipRole.BILLING_CONTACT)
+    if except_user is not None:
+        to = [address for address in to if address != except_user.email]
+    _send(
+        to=to,
+        subject=f"Quote {revision.quote.number} (revision {revision.number}) was "
+        f"{DECIDED[revision.status]} by {revision.decided_by.display_name}",
+        template="quotes/email/contacts_decided.txt",
+        context=_context(revision, verb=DECIDED[revision.status]),
+    )
+
+
+def acceptance_confirmed(revision, acceptance) -> None:
+    """The billing contact who accepted gets the exact PDF they accepted, to file."""
+    quote = revision.quote
+    _send(
+        to=[acceptance.accepted_by.email],
+        subject=f"You accepted quote {quote.number} (revision {revision.number})",
+        template="quotes/email/acceptance_confirmed.txt",
+        context=_context(revision, acceptance=acceptance),
+        attachments=[
+            (
+                f"{quote.number}-rev{revision.number}-as-accepted.pdf",
+                bytes(acceptance.pdf),
+                "application/pdf",
+            )
+        ],
     )

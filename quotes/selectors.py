@@ -91,9 +91,7 @@ def _search(term: str) -> Q:
     sub-select of matching account ids, so the quote table is probed by its account index."""
     accounts = Account.objects.filter(Q(number__icontains=term) | Q(name__icontains=term))
     return (
-        Q(number__icontains=term)
-        | Q(title__icontains=term)
-        | Q(account__in=accounts.values("pk"))
+        Q(number__icontains=term) | Q(title__icontains=term) | Q(account__in=accounts.values("pk"))
     )
 
 

@@ -363,6 +363,7 @@ def revision_approve(
         request=request,
     )
     _send(revision, request=request)
+    notifications.approved(revision)
 
 
 @transaction.atomic
@@ -465,6 +466,8 @@ def revision_accept(
         po_number=po_number,
         pdf_sha256=pdf_sha256,
     )
+    notifications.acceptance_confirmed(revision, acceptance)
+    notifications.contacts_told_of_decision(revision, except_user=actor)
     return acceptance
 
 
@@ -486,6 +489,10 @@ def revision_decline(
     if not comment.strip():
         raise ValidationError(DECLINE_NEEDS[action])
     _record_decision(revision, actor=actor, action=action, comment=comment, request=request)
+    if action == Action.REJECT:
+        # A request for changes is a conversation with the representative; a rejection ends
+        # the quote, which every billing contact must know.
+        notifications.contacts_told_of_decision(revision)
 
 
 @transaction.atomic
