@@ -242,7 +242,10 @@ def test_every_order_pages_through_every_quote_once(world, login, role, sort):
     listed = walk(client, {"sort": sort})
     # Then every quote appears once, in the chosen order
     by_age = [q.number for q in quotes]  # oldest first; the keys grow with age too
-    rows = [(Decimal(total), quote.pk, quote.number) for quote, total in zip(quotes, totals)]
+    rows = [
+        (Decimal(total), quote.pk, quote.number)
+        for quote, total in zip(quotes, totals, strict=True)
+    ]
     expected = {
         "newest": list(reversed(by_age)),
         "oldest": by_age,

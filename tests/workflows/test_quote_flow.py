@@ -676,8 +676,7 @@ def test_reject_needs_a_reason_and_ends_the_process(world, seat, as_user, delive
     # and every billing contact of the account learns the quote was rejected, and why
     assert contacts.to == billing_contacts_of_a(world)
     assert contacts.subject == (
-        f"{PREFIX}Quote {quote.number} (revision 1) was rejected by "
-        f"{world.contact_a.display_name}"
+        f"{PREFIX}Quote {quote.number} (revision 1) was rejected by {world.contact_a.display_name}"
     )
     assert "Their words: Too expensive" in contacts.body
     assert actions(quote)[-1] == AuditAction.QUOTE_REJECTED
