@@ -6,6 +6,8 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 
+from corp_billing.widgets import LimitedTextarea
+
 from .models import BillingFrequency, Price, Product
 from .money import MAX_AMOUNT, minor_unit
 from .services import LineInput
@@ -20,10 +22,10 @@ class QuoteHeaderForm(forms.Form):
     )
     valid_until = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}))
     terms = forms.CharField(
-        widget=forms.Textarea(attrs={"rows": 3}), required=False, max_length=5000
+        widget=LimitedTextarea(attrs={"rows": 3}), required=False, max_length=5000
     )
     notes = forms.CharField(
-        widget=forms.Textarea(attrs={"rows": 2}), required=False, max_length=5000
+        widget=LimitedTextarea(attrs={"rows": 2}), required=False, max_length=5000
     )
 
 
@@ -151,21 +153,38 @@ LineFormSet = forms.formset_factory(
 )
 
 
-class ReviewForm(forms.Form):
+class _QuotePageForm(forms.Form):
+    """A form of the quote page, whose ids the page's labels use (``<prefix>-<field>``)."""
+
+    id_prefix = ""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("auto_id", f"{self.id_prefix}-%s")
+        super().__init__(*args, **kwargs)
+
+
+class ReviewForm(_QuotePageForm):
+    id_prefix = "review"
     decision = forms.ChoiceField(choices=[("approve", "Approve"), ("send_back", "Send back")])
     comment = forms.CharField(
-        widget=forms.Textarea(attrs={"rows": 3}), required=False, max_length=2000
+        label="Comment (required to send back)",
+        widget=LimitedTextarea(attrs={"rows": 3}),
+        required=False,
+        max_length=2000,
     )
 
     def clean(self) -> dict[str, Any]:
         super().clean()
         cleaned = self.cleaned_data
+        if self.has_error("comment"):
+            return cleaned
         if cleaned.get("decision") == "send_back" and not cleaned.get("comment", "").strip():
             self.add_error("comment", "Say what must change before the quote can be approved.")
         return cleaned
 
 
-class DecisionForm(forms.Form):
+class DecisionForm(_QuotePageForm):
+    id_prefix = "decision"
     decision = forms.ChoiceField(
         choices=[
             ("accept", "Accept"),
@@ -174,7 +193,10 @@ class DecisionForm(forms.Form):
         ]
     )
     comment = forms.CharField(
-        widget=forms.Textarea(attrs={"rows": 3}), required=False, max_length=2000
+        label="Comment (required to reject or request changes)",
+        widget=LimitedTextarea(attrs={"rows": 3}),
+        required=False,
+        max_length=2000,
     )
     po_number = forms.CharField(label="Purchase order number", max_length=60, required=False)
 
@@ -182,6 +204,8 @@ class DecisionForm(forms.Form):
         super().clean()
         cleaned = self.cleaned_data
         decision, comment = cleaned.get("decision"), cleaned.get("comment", "").strip()
+        if self.has_error("comment"):
+            return cleaned  # too long: that is what to say about it
         if decision == "reject" and not comment:
             self.add_error("comment", "Give a reason for rejecting the quote.")
         if decision == "request_changes" and not comment:
@@ -189,10 +213,11 @@ class DecisionForm(forms.Form):
         return cleaned
 
 
-class WithdrawForm(forms.Form):
+class WithdrawForm(_QuotePageForm):
+    id_prefix = "withdraw"
     reason = forms.CharField(
-        label="Why is it withdrawn? (the customer reads this)",
-        widget=forms.Textarea(attrs={"rows": 3}),
+        label="Reason for withdrawing (the customer reads this)",
+        widget=LimitedTextarea(attrs={"rows": 2}),
         max_length=2000,
         error_messages={"required": "Say why the quote is withdrawn; the customer will read it."},
     )

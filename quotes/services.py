@@ -442,7 +442,8 @@ def revision_accept(
     if account.po_required and purchase_order is None:
         raise ValidationError(
             "Your account requires a purchase order to accept a quote: choose one or enter a "
-            "new one."
+            "new one.",
+            code="purchase_order",
         )
     po_number = purchase_order.number if purchase_order is not None else ""
     pdf = revision_pdf(revision)

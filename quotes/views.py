@@ -99,9 +99,10 @@ def quote_create(request, number: str):
     return render(request, "quotes/quote_create.html", {"account": account, "form": form})
 
 
-def _revision_page(request, quote, revision, revisions):
+def _revision_page(request, quote, revision, revisions, *, forms=None, status=200):
     """``revisions`` is the person's ``revisions_visible`` list, loaded once by the caller; the
-    shown revision and the one before it get their lines in one more query."""
+    shown revision and the one before it get their lines in one more query. ``forms`` are bound
+    forms of a refused step, by context name (``decision_form``, ``po_form``, …)."""
     previous = next((r for r in reversed(revisions) if r.number < revision.number), None)
     for r in (revision, previous):
         if r is not None:
@@ -139,8 +140,18 @@ def _revision_page(request, quote, revision, revisions):
         "review_form": ReviewForm(),
         "decision_form": DecisionForm(),
         "withdraw_form": WithdrawForm(),
+        **(forms or {}),
     }
-    return render(request, "quotes/quote_detail.html", context)
+    return render(request, "quotes/quote_detail.html", context, status=status)
+
+
+def quote_page_again(request, quote, *, forms: dict, status: int = 400):
+    """The quote's page as the person last saw it, with ``forms`` (bound, with their errors)
+    in place of the empty ones: a refused step shows each error at its field and keeps what
+    was typed. The caller has checked the person's right to the step."""
+    revisions = list(selectors.revisions_visible(user=request.user, quote=quote))
+    revision = selectors.revision_shown(user=request.user, quote=quote, revisions=revisions)
+    return _revision_page(request, quote, revision, revisions, forms=forms, status=status)
 
 
 @login_required

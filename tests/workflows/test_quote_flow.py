@@ -33,6 +33,7 @@ from quotes.models import Acceptance, Quote, QuoteRevision
 from quotes.policy import Action
 from tests import po_builders as pb
 from tests import quote_builders
+from tests.page_errors import field_errors, form_refusals
 from workflows import services as flow_services
 from workflows.flows import QuoteFlow
 from workflows.models import QuoteProcess
@@ -313,14 +314,10 @@ def test_straight_accept_with_purchase_order(world, seat, as_user, deliver):
     with deliver():
         page = decide(customer, quote, "accept")
 
-    # Then a clear message, and nothing changed
-    assert page.status_code == 200
-    assert alerts(page) == [
-        (
-            "error",
-            "Your account requires a purchase order to accept a quote: choose one or enter a "
-            "new one.",
-        )
+    # Then a clear message at the purchase-order part of the form, and nothing changed
+    assert page.status_code == 400
+    assert form_refusals(page, within='class="po-fields"') == [
+        "Your account requires a purchase order to accept a quote: choose one or enter a new one."
     ]
     assert snapshot(quote) == before
 
@@ -511,8 +508,11 @@ def test_send_back_then_resubmit_without_a_rule_goes_straight_out(world, seat, a
     before = snapshot(quote)
     page = review(desk, quote, "send_back")
 
-    # Then a message, and nothing changed
-    assert alerts(page) == [("error", "Say what must change before the quote can be approved.")]
+    # Then a message at the comment, and nothing changed
+    assert page.status_code == 400
+    assert field_errors(page, "comment") == [
+        "Say what must change before the quote can be approved."
+    ]
     assert snapshot(quote) == before
 
     # When deal desk sends it back with a comment
@@ -650,8 +650,9 @@ def test_reject_needs_a_reason_and_ends_the_process(world, seat, as_user, delive
     before = snapshot(quote)
     page = decide(customer, quote, "reject", comment="   ")
 
-    # Then a message, and nothing changed
-    assert alerts(page) == [("error", "Give a reason for rejecting the quote.")]
+    # Then a message at the comment, and nothing changed
+    assert page.status_code == 400
+    assert field_errors(page, "comment") == ["Give a reason for rejecting the quote."]
     assert snapshot(quote) == before
 
     # When contact_a rejects with a reason
@@ -1136,12 +1137,9 @@ def test_deal_desk_cannot_approve_after_the_validity_date(world, seat, as_user, 
             page = review(desk, quote, "approve")
 
         # Then a message says why, nothing changed, and the customer was not e-mailed
-        assert alerts(page) == [
-            (
-                "error",
-                "Its validity date (10 December 2026) has passed, so approving would send the "
-                "customer a quote they cannot accept. Send it back for a later date.",
-            )
+        assert form_refusals(page) == [
+            "Its validity date (10 December 2026) has passed, so approving would send the "
+            "customer a quote they cannot accept. Send it back for a later date."
         ], "approving an expired revision must be refused, not sent to the customer"
         assert snapshot(quote) == before
         assert mail.outbox == []
