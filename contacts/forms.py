@@ -7,6 +7,7 @@ from django.core.exceptions import ValidationError
 
 from corp_billing.widgets import LimitedTextarea
 
+from .backends import STAFF_PORTAL
 from .validators import LOGIN_ID_HELP, validate_login_id
 
 INVALID_LOGIN_MESSAGE = "Invalid User ID/password"
@@ -34,6 +35,10 @@ class LoginForm(forms.Form):
         self.portal = portal
         self.user: Any = None
         super().__init__(*args, **kwargs)
+        if portal == STAFF_PORTAL:
+            # Staff have no billing User ID on an invoice: their own login ID.
+            self.fields["username"].label = "Login ID"
+            self.fields["username"].help_text = "Your LogMeIn staff login ID, e.g. rep.alice."
 
     def clean_username(self):
         value = self.cleaned_data["username"].strip()

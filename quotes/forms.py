@@ -67,6 +67,15 @@ class LineForm(forms.Form):
         self.currency = currency
         self.billing_frequency = billing_frequency
         super().__init__(*args, **kwargs)
+        self._name_inputs()
+
+    def _name_inputs(self) -> None:
+        # The lines are a table whose column headers name each input by sight; a screen reader
+        # reads an input alone, so each carries its own name: "Line 2: Quantity".
+        index = (self.prefix or "").rsplit("-", 1)[-1]
+        line = f"Line {int(index) + 1}" if index.isdigit() else "New line"
+        for name, field in self.fields.items():
+            field.widget.attrs.setdefault("aria-label", f"{line}: {self[name].label}")
 
     def clean_unit_price(self):
         price = self.cleaned_data.get("unit_price")
@@ -129,6 +138,12 @@ class BaseLineFormSet(forms.BaseFormSet):
 
     def get_form_kwargs(self, index):
         return {"currency": self.currency, "billing_frequency": self.billing_frequency}
+
+    def add_fields(self, form, index):
+        super().add_fields(form, index)
+        if "DELETE" in form.fields:  # added after the form named its own inputs
+            line = f"Line {index + 1}" if index is not None else "New line"
+            form.fields["DELETE"].widget.attrs["aria-label"] = f"{line}: remove"
 
     def clean(self):
         super().clean()

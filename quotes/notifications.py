@@ -4,14 +4,17 @@ from django.conf import settings
 from django.template.loader import render_to_string
 from django.urls import reverse
 
+from contacts.backends import CORPORATE_PORTAL, STAFF_PORTAL
+from contacts.links import sign_in_link
 from contacts.models import Membership, MembershipRole, StaffRole, User
 from outbox.services import mail_queue
 
 DECIDED = {"accepted": "accepted", "rejected": "rejected", "changes_requested": "changes requested"}
 
 
-def _link(revision) -> str:
-    return settings.SITE_URL + reverse("quotes:detail", args=[revision.quote.number])
+def _link(revision, portal: str = STAFF_PORTAL) -> str:
+    path = reverse("quotes:detail", args=[revision.quote.number])
+    return sign_in_link(path, portal=portal)
 
 
 def _send(
@@ -42,8 +45,11 @@ def _emails(account, role) -> list[str]:
     )
 
 
-def _context(revision, **extra) -> dict:
-    return {"revision": revision, "quote": revision.quote, "link": _link(revision), **extra}
+def _context(revision, *, portal: str = STAFF_PORTAL, **extra) -> dict:
+    """A mail's context; ``portal`` is the recipients' site (staff unless they are the
+    account's billing contacts), whose sign-in the link leads through."""
+    link = _link(revision, portal)
+    return {"revision": revision, "quote": revision.quote, "link": link, **extra}
 
 
 def quote_sent(revision) -> None:
@@ -52,7 +58,7 @@ def quote_sent(revision) -> None:
         to=_emails(quote.account, MembershipRole.BILLING_CONTACT),
         subject=f"Quote {quote.number} (revision {revision.number}) is ready for your review",
         template="quotes/email/quote_sent.txt",
-        context=_context(revision),
+        context=_context(revision, portal=CORPORATE_PORTAL),
     )
 
 
@@ -103,7 +109,7 @@ def expiry_reminder(revision, kind: str) -> None:
         to=_emails(revision.quote.account, MembershipRole.BILLING_CONTACT),
         subject=f"Quote {revision.quote.number} expires in {days} day{'s' if days > 1 else ''}",
         template="quotes/email/reminder.txt",
-        context=_context(revision, days=days),
+        context=_context(revision, portal=CORPORATE_PORTAL, days=days),
     )
 
 
@@ -112,7 +118,7 @@ def quote_withdrawn(revision) -> None:
         to=_emails(revision.quote.account, MembershipRole.BILLING_CONTACT),
         subject=f"Quote {revision.quote.number} (revision {revision.number}) was withdrawn",
         template="quotes/email/withdrawn.txt",
-        context=_context(revision),
+        context=_context(revision, portal=CORPORATE_PORTAL),
     )
 
 
@@ -138,7 +144,7 @@ def contacts_told_of_decision(revision, *, except_user: User | None = None) -> N
         subject=f"Quote {revision.quote.number} (revision {revision.number}) was "
         f"{DECIDED[revision.status]} by {revision.decided_by.display_name}",
         template="quotes/email/contacts_decided.txt",
-        context=_context(revision, verb=DECIDED[revision.status]),
+        context=_context(revision, portal=CORPORATE_PORTAL, verb=DECIDED[revision.status]),
     )
 
 
@@ -149,7 +155,7 @@ def acceptance_confirmed(revision, acceptance) -> None:
         to=[acceptance.accepted_by.email],
         subject=f"You accepted quote {quote.number} (revision {revision.number})",
         template="quotes/email/acceptance_confirmed.txt",
-        context=_context(revision, acceptance=acceptance),
+        context=_context(revision, portal=CORPORATE_PORTAL, acceptance=acceptance),
         attachments=[
             (
                 f"{quote.number}-rev{revision.number}-as-accepted.pdf",

@@ -302,7 +302,11 @@ def test_straight_accept_with_purchase_order(world, seat, as_user, deliver):
     (sent,) = mail.outbox
     assert sent.to == billing_contacts_of_a(world)
     assert sent.subject == sent_subject(quote)
-    assert f"https://billing.openvoice.example/quotes/{quote.number}/" in sent.body
+    # with a link through the Corporate Billing Portal's sign-in to the quote
+    assert (
+        f"https://billing.openvoice.example/corp-billing/login/?next=/quotes/{quote.number}/"
+        in sent.body
+    )
     assert inbox(customer) == [(DECIDE_LABEL, quote.number)]
     assert inbox(as_user(world.contact_a2)) == [(DECIDE_LABEL, quote.number)]
     assert inbox(rep) == []
