@@ -2,6 +2,7 @@
 filtered by status and account, sorted by date or total (paging keeps working in each order),
 with the PO number of accepted quotes; an account's page opens that account's quotes only."""
 
+import os
 import re
 import uuid
 from decimal import Decimal
@@ -273,3 +274,45 @@ def test_a_cursor_of_another_order_is_the_first_page(world, login):
     response = client.get(LIST, {"sort": "total_asc", "page": cursor})
     # Then it is the first page of the total order, not an error or a mixed page
     assert numbers(response) == numbers(client.get(LIST, {"sort": "total_asc"}))
+
+
+# --- the indexes (PostgreSQL) ----------------------------------------------------------------
+
+
+@pytest.fixture
+def postgresql(request):
+    from django.db import connection
+
+    from tests.conftest import IN_CI
+
+    if connection.vendor == "postgresql":
+        return connection
+    if IN_CI and os.environ.get("DATABASE_URL", "").startswith("postgres"):
+        pytest.fail(f"CI's PostgreSQL run must check the search indexes ({connection.vendor})")
+    pytest.skip("trigram indexes exist on PostgreSQL only. Run with DATABASE_URL=postgres://…")
+
+
+def plan(connection, queryset) -> str:
+    sql, params = queryset.query.sql_with_params()
+    with connection.cursor() as cursor:
+        # The tables are tiny here: a scan (of the table, or of a whole index with a filter)
+        # always wins. Forbid both, to see which indexes can serve the query's conditions at
+        # all; at scale the planner chooses them by cost.
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        cursor.execute("SET LOCAL enable_indexscan = off")
+        cursor.execute("EXPLAIN " + sql, params)
+        return "\n".join(row[0] for row in cursor.fetchall())
+
+
+@pytest.mark.postgres_only
+def test_search_and_status_filter_can_be_served_by_indexes(world, shelf, postgresql):
+    from quotes import selectors
+
+    for user in (world.deal_desk, world.rep_a, world.contact_a):
+        found = plan(postgresql, selectors.quote_list(user=user, search="renewal").values("pk"))
+        for index in ("quote_number_trgm", "quote_title_trgm", "account_name_trgm"):
+            assert index in found, (user.username, found)
+    by_status = plan(postgresql, selectors.quote_list(user=world.rep_a, status="sent").values("pk"))
+    assert "revision_by_status" in by_status
+    by_account = plan(postgresql, selectors.quote_list(user=world.rep_a, account=world.a))
+    assert "quote_list_by_account" in by_account
