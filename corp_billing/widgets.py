@@ -31,16 +31,14 @@ class LimitedTextarea(forms.Textarea):
     def render(
         self, name: str, value: Any, attrs: dict | None = None, renderer: Any = None
     ) -> SafeString:
-        context = self.get_context(name, value, attrs)
-        html = self._render(self.template_name, context, renderer)
-        widget_attrs = context["widget"]["attrs"]
-        limit = context["limit"]
-        if limit is None or not widget_attrs.get("id"):
+        html = super().render(name, value, attrs, renderer)
+        final = self.build_attrs(self.attrs, attrs)
+        limit, element_id = final.get("maxlength"), final.get("id")
+        if limit is None or not element_id:
             return html
         return format_html(
-            '{}<p class="help limit" id="{}-limit" data-limit-for="{}">At most {} characters.</p>',
+            '{}<p class="help limit" id="{}-limit">At most {} characters.</p>',
             html,
-            widget_attrs["id"],
-            widget_attrs["id"],
+            element_id,
             f"{int(limit):,}",
         )

@@ -266,8 +266,10 @@ class QuoteListFilterForm(forms.Form):
 
     def __init__(self, *args, statuses: list[tuple[str, str]], sorts: list[tuple[str, str]], **kw):
         super().__init__(*args, **kw)
-        self.fields["status"].choices = [("", "Any status"), *statuses]
-        self.fields["sort"].choices = sorts
+        for name, choices in (("status", [("", "Any status"), *statuses]), ("sort", sorts)):
+            field = self.fields[name]
+            assert isinstance(field, forms.ChoiceField)
+            field.choices = choices
 
     def clean_q(self) -> str:
         return self.cleaned_data["q"].strip()

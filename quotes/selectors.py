@@ -84,7 +84,7 @@ def _with_shown(quotes: QuerySet[Quote], user: User, field: str) -> QuerySet[Quo
     return quotes.annotate(**{f"list_{field}": F(f"current_revision__{field}")})
 
 
-def _search(term: str) -> QuerySet[Quote]:
+def _search(term: str) -> QuerySet[Quote, Any]:
     """The keys of quotes whose number or title contains ``term``, or whose account's number or
     name does. On PostgreSQL each of the four is a trigram GIN index on ``UPPER(column)``
     (migration ``0006_quote_search``), which is what ``icontains`` compares. A union, not an OR:
@@ -116,7 +116,7 @@ def quote_list(
     if search:
         quotes = quotes.filter(pk__in=_search(search))
     if status:
-        quotes = _with_shown(quotes, user, "status").filter(list_status=status)
+        quotes = _with_shown(quotes, user, "status").filter(**{"list_status": status})
     if sort in ("total_desc", "total_asc"):
         quotes = _with_shown(quotes, user, "total")
     return quotes.order_by(*QUOTE_SORTS.get(sort, QUOTE_SORTS[DEFAULT_SORT])[1])
