@@ -114,10 +114,10 @@ def use_generic_permissions() -> None:
         user_keys = UserObjectPermission.objects.filter(
             user=user, content_type=ctype, permission__codename=codename
         ).values("object_pk")
-        return (
+        return list(
             Account.objects.annotate(key=Cast("pk", CharField()))
             .filter(key__in=keys.union(user_keys))
-            .values("pk")
+            .values_list("pk", flat=True)
         )
 
     def permissions_by_account(user, accounts):
@@ -133,10 +133,7 @@ def use_generic_permissions() -> None:
         return {int(k): frozenset(v) | wide for k, v in found.items()}
 
     def account_ids_by_permission(user, codenames):
-        return {
-            c: list(account_ids_with_permission(user, c).values_list("pk", flat=True))
-            for c in codenames
-        }
+        return {c: account_ids_with_permission(user, c) for c in codenames}
 
     permissions.account_ids_with_permission = account_ids_with_permission
     permissions.account_ids_by_permission = account_ids_by_permission

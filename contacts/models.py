@@ -54,6 +54,10 @@ class User(AbstractUser):
     # Part of the session hash: bumping it ends every session of this user at their next
     # request (removed contact, reset password) without scanning the session table.
     session_epoch = models.PositiveIntegerField(default=0, editable=False)
+    # Bumped by every grant and revocation (``contacts.permissions``, in the same transaction):
+    # part of the key under which the person's account ids per right are cached, so a cached
+    # set is never read after their grants changed.
+    grants_version = models.PositiveIntegerField(default=0, editable=False)
 
     objects = LoginIdUserManager()  # type: ignore[misc]  # django-stubs declares it a ClassVar
 

@@ -135,20 +135,63 @@ def _value(row, name: str):
     return value
 
 
-def cursor_filter(
+def cursor_values(
     request, ordering: list[str], param: str = "page", key: str = ""
-) -> tuple[Q | None, bool]:
-    """The cursor of ``request.GET[param]`` as a filter (``None`` on the first page or for a bad
-    cursor) and whether it pages backwards: for a query that must apply the page's bounds
-    inside sub-selects too (see ``workflows.selectors.inbox``)."""
+) -> tuple[list | None, bool]:
+    """The ordering values of the cursor ``request.GET[param]`` (``None`` on the first page or
+    for a bad cursor, or one made under another ordering than ``key``) and whether it pages
+    backwards: for a query that applies the page's bounds itself (see
+    ``workflows.selectors.inbox``)."""
     token = request.GET.get(param, "") if request is not None else ""
     if token[:1] not in ("a", "b"):
         return None, False
     values = _decode(token[1:], len(ordering), key)
     if values is None:
         return None, False
-    backwards = token[0] == "b"
-    return _after(ordering, values, reverse=backwards), backwards
+    return values, token[0] == "b"
+
+
+def keyset_after(ordering: list[str], values: list, backwards: bool) -> Q:
+    """Rows after the cursor ``values`` in ``ordering`` (before them, ``backwards``)."""
+    return _after(ordering, values, reverse=backwards)
+
+
+def query_of(request, param: str = "page") -> dict:
+    """The request's other parameters (filters, search), kept in the page's links."""
+    if request is None:
+        return {}
+    return {k: v for k, v in request.GET.items() if k != param}
+
+
+def page_of(
+    found: list,
+    *,
+    ordering: list[str],
+    size: int,
+    backwards: bool,
+    at_cursor: bool,
+    param: str = "page",
+    query: dict | None = None,
+    key: str = "",
+) -> Page:
+    """The page made of ``found``: up to ``size + 1`` rows read in ``directed(ordering,
+    backwards)`` order (the extra row only says that more follow), with its cursors (naming
+    the ordering ``key``, see ``keyset_page``)."""
+    more = len(found) > size
+    found = found[:size]
+    if backwards:
+        found.reverse()
+    page = Page(rows=found, param=param, query=query or {})
+    if found:
+        first = _encode([_value(found[0], n) for n in ordering], key)
+        last = _encode([_value(found[-1], n) for n in ordering], key)
+        if backwards:
+            page.next_cursor = last
+            page.previous_cursor = first if more else None
+        else:
+            page.next_cursor = last if more else None
+            page.previous_cursor = first if at_cursor else None
+    return page
 
 
 def directed(ordering: list[str], backwards: bool) -> list[str]:
@@ -178,18 +221,10 @@ def keyset_page(
 
     ``key`` names the ordering in the cursor, for a list the person can sort several ways: a
     cursor made under another ordering is ignored (the first page)."""
-    token = request.GET.get(param, "") if request is not None else ""
-    query = {}
-    if request is not None:
-        query = {k: v for k, v in request.GET.items() if k != param}
-    direction, values = "", None
-    if token[:1] in ("a", "b"):
-        direction = token[0]
-        values = _decode(token[1:], len(ordering), key)
-    backwards = direction == "b" and values is not None
+    values, backwards = cursor_values(request, ordering, param, key)
     if values is not None:
         queryset = queryset.filter(_after(ordering, values, reverse=backwards))
-    order = [(n[1:] if n.startswith("-") else f"-{n}") for n in ordering] if backwards else ordering
+    order = directed(ordering, backwards)
     # Keys first, rows second: the page's keys are picked from the filtered table alone (an
     # index walk or a sort of bare keys), and only those rows are joined to what the page shows.
     keys = queryset.order_by(*order).values("pk")[: size + 1]
@@ -197,19 +232,13 @@ def keyset_page(
         chosen = queryset.filter(pk__in=keys)
     else:
         chosen = rows(queryset.model._default_manager.filter(pk__in=keys))
-    found = list(chosen.order_by(*order))
-    more = len(found) > size
-    found = found[:size]
-    if backwards:
-        found.reverse()
-    page = Page(rows=found, param=param, query=query)
-    if found:
-        first = _encode([_value(found[0], n) for n in ordering], key)
-        last = _encode([_value(found[-1], n) for n in ordering], key)
-        if backwards:
-            page.next_cursor = last
-            page.previous_cursor = first if more else None
-        else:
-            page.next_cursor = last if more else None
-            page.previous_cursor = first if values is not None else None
-    return page
+    return page_of(
+        list(chosen.order_by(*order)),
+        ordering=ordering,
+        size=size,
+        backwards=backwards,
+        at_cursor=values is not None,
+        param=param,
+        query=query_of(request, param),
+        key=key,
+    )

@@ -192,6 +192,7 @@ def grant_in_bulk(rows: list[tuple[User, Account, str]]) -> None:
         batch_size=BATCH,
         ignore_conflicts=True,
     )
+    permissions.grants_changed({user.pk for user, _, _ in rows})
     AuditEvent.objects.bulk_create(
         [
             AuditEvent(
