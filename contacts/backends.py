@@ -6,6 +6,8 @@ from .validators import normalise_login_id
 
 CORPORATE_PORTAL = "corporate"
 BILLING_CENTER = "billing_center"
+# The vendor's own people (representatives, deal desk, finance, administrators).
+STAFF_PORTAL = "staff"
 
 
 def axes_username(request, credentials) -> str:
@@ -15,6 +17,8 @@ def axes_username(request, credentials) -> str:
 
 
 def may_enter_portal(user, portal: str | None) -> bool:
+    if portal == STAFF_PORTAL:
+        return user.is_vendor_staff or user.is_superuser
     if portal == CORPORATE_PORTAL:
         # Only billing contacts of corporate accounts hold a billing User ID.
         return user.memberships.filter(

@@ -5,6 +5,7 @@ from .models import AccountKind, MembershipRole
 
 BILLING_CENTER_NAME = "Billing Center"
 CORPORATE_PORTAL_NAME = "Corporate Billing Portal"
+STAFF_SITE_NAME = "billing (staff)"
 
 
 def _site_name(request, user, memberships) -> str:
@@ -16,10 +17,12 @@ def _site_name(request, user, memberships) -> str:
         return CORPORATE_PORTAL_NAME
     if path.startswith(("/billing-center/", "/login/")):
         return BILLING_CENTER_NAME
+    if path.startswith("/staff/login/"):
+        return STAFF_SITE_NAME
     if user is None or not user.is_authenticated:
         return "billing"
     if user.is_vendor_staff:
-        return "billing (staff)"
+        return STAFF_SITE_NAME
     corporate = any(
         kind == AccountKind.CORPORATE and role == MembershipRole.BILLING_CONTACT
         for kind, role in memberships

@@ -5,6 +5,9 @@ from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.auth import authenticate
 from django.core.exceptions import ValidationError
 
+from corp_billing.widgets import LimitedTextarea
+
+from .backends import STAFF_PORTAL
 from .validators import LOGIN_ID_HELP, validate_login_id
 
 INVALID_LOGIN_MESSAGE = "Invalid User ID/password"
@@ -32,6 +35,10 @@ class LoginForm(forms.Form):
         self.portal = portal
         self.user: Any = None
         super().__init__(*args, **kwargs)
+        if portal == STAFF_PORTAL:
+            # Staff have no billing User ID on an invoice: their own login ID.
+            self.fields["username"].label = "Login ID"
+            self.fields["username"].help_text = "Your LogMeIn staff login ID, e.g. rep.alice."
 
     def clean_username(self):
         value = self.cleaned_data["username"].strip()
@@ -79,9 +86,14 @@ class BillingAdminEmailForm(forms.Form):
     message = forms.CharField(
         label="Your message",
         max_length=2000,
-        widget=forms.Textarea(attrs={"rows": 6}),
+        widget=LimitedTextarea(attrs={"rows": 6}),
         help_text="Say what product or licensing change you need. Your billing admin can reply "
         "to your e-mail address.",
+        # Refused whole, never cut: the person shortens it themselves.
+        error_messages={
+            "max_length": "Your message has %(show_value)d characters; at most %(limit_value)d "
+            "fit. Shorten it and send it again: nothing was sent.",
+        },
     )
 
 
@@ -162,7 +174,10 @@ def proposal_form(kind: str, contacts, data=None) -> _ReauthenticatedForm:
 class ContactChangeDecisionForm(forms.Form):
     decision = forms.ChoiceField(choices=[("confirm", "Confirm"), ("decline", "Decline")])
     comment = forms.CharField(
-        label="Comment", max_length=1000, required=False, widget=forms.Textarea(attrs={"rows": 2})
+        label="Comment",
+        max_length=1000,
+        required=False,
+        widget=LimitedTextarea(attrs={"rows": 2}),
     )
 
     def clean(self):

@@ -7,6 +7,8 @@ from django.urls import reverse
 
 from outbox.services import mail_queue
 
+from .backends import CORPORATE_PORTAL, STAFF_PORTAL
+from .links import sign_in_link
 from .models import (
     ContactChange,
     ContactChangeKind,
@@ -23,36 +25,42 @@ VERBS: dict[str, str] = {
 }
 
 
-def _recipients(change: ContactChange, also: list[User]) -> list[str]:
+def _recipients(change: ContactChange, also: list[User]) -> dict[str, list[str]]:
     """Every billing contact of the account and its representatives (as the account is now),
-    and ``also`` (a contact just removed, who must learn it too)."""
-    emails = set(
-        Membership.objects.filter(
-            account_id=change.account_id,
-            role__in=[MembershipRole.BILLING_CONTACT, MembershipRole.REPRESENTATIVE],
-            user__is_active=True,
-        ).values_list("user__email", flat=True)
-    )
-    emails |= {user.email for user in also}
+    and ``also`` (a contact just removed, who must learn it too), by the site each signs in
+    to: the billing contacts the Corporate Billing Portal, the representatives the staff one."""
+    rows = Membership.objects.filter(
+        account_id=change.account_id,
+        role__in=[MembershipRole.BILLING_CONTACT, MembershipRole.REPRESENTATIVE],
+        user__is_active=True,
+    ).values_list("role", "user__email")
+    contacts = {email for role, email in rows if role == MembershipRole.BILLING_CONTACT}
+    staff = {email for role, email in rows if role == MembershipRole.REPRESENTATIVE}
+    contacts |= {user.email for user in also}
     if change.kind == ContactChangeKind.ADD and change.target is not None:
         # A new contact learns of it from their invitation, which says more.
-        emails.discard(change.target.email)
-    return sorted(address for address in emails if address)
+        contacts.discard(change.target.email)
+        staff.discard(change.target.email)
+    staff -= contacts  # one mail each, the customer's if someone is both
+    return {
+        CORPORATE_PORTAL: sorted(address for address in contacts if address),
+        STAFF_PORTAL: sorted(address for address in staff if address),
+    }
 
 
 def _send(change: ContactChange, *, subject: str, template: str, also: list[User]) -> None:
-    to = _recipients(change, also)
-    if not to:
-        return
-    link = settings.SITE_URL + reverse("contacts:account_home", args=[change.account.number])
-    context = {
-        "change": change,
-        "applied": change.status == ContactChangeStatus.CONFIRMED,
-        "verb": VERBS.get(change.status, ""),
-        "link": f"{link}#contact-changes",
-    }
-    body = render_to_string(template, context)
-    mail_queue(to=to, subject=f"{settings.PRODUCT_NAME}: {subject}", body=body)
+    path = reverse("contacts:account_home", args=[change.account.number])
+    for portal, to in _recipients(change, also).items():
+        if not to:
+            continue
+        context = {
+            "change": change,
+            "applied": change.status == ContactChangeStatus.CONFIRMED,
+            "verb": VERBS.get(change.status, ""),
+            "link": f"{sign_in_link(path, portal=portal)}#contact-changes",
+        }
+        body = render_to_string(template, context)
+        mail_queue(to=to, subject=f"{settings.PRODUCT_NAME}: {subject}", body=body)
 
 
 def contact_change_proposed(change: ContactChange) -> None:

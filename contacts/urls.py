@@ -3,7 +3,7 @@ from django.urls import path
 import corp_billing.converters  # noqa: F401  registers the key path converters
 
 from . import views
-from .backends import BILLING_CENTER, CORPORATE_PORTAL
+from .backends import BILLING_CENTER, CORPORATE_PORTAL, STAFF_PORTAL
 
 app_name = "contacts"
 
@@ -16,6 +16,7 @@ urlpatterns = [
         {"portal": CORPORATE_PORTAL},
         name="corporate_login",
     ),
+    path("staff/login/", views.login_view, {"portal": STAFF_PORTAL}, name="staff_login"),
     path("logout/", views.logout_view, name="logout"),
     path("password-reset/", views.password_reset_view, name="password_reset"),
     path("password-reset/sent/", views.password_reset_done_view, name="password_reset_done"),

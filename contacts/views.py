@@ -6,7 +6,7 @@ from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.forms import SetPasswordForm
 from django.core.exceptions import ValidationError
-from django.http import Http404
+from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse, reverse_lazy
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -20,7 +20,7 @@ from audit.services import audit_record
 from corp_billing.paging import keyset_page
 
 from . import changes, permissions, selectors, services
-from .backends import BILLING_CENTER, CORPORATE_PORTAL
+from .backends import BILLING_CENTER, CORPORATE_PORTAL, STAFF_PORTAL
 from .forms import (
     INVALID_LOGIN_EXPLANATION,
     PROPOSAL_FORMS,
@@ -30,18 +30,50 @@ from .forms import (
     SecondAcceptanceAmountForm,
     proposal_form,
 )
+from .links import LOGIN_URL_NAMES
 from .tables import staff_account_table
 
 LOGIN_TEMPLATES = {
     CORPORATE_PORTAL: "contacts/login_corporate.html",
     BILLING_CENTER: "contacts/login_billing_center.html",
+    STAFF_PORTAL: "contacts/login_staff.html",
 }
+
+
+def _portal_of(request) -> str:
+    """The portal a page was reached from (``?portal=`` on the shared password-reset pages):
+    its sign-in is where "Back to sign in" leads. Anything else is the Billing Center."""
+    portal = request.GET.get("portal", "")
+    return portal if portal in (CORPORATE_PORTAL, STAFF_PORTAL) else BILLING_CENTER
+
+
+def _portal_context(portal: str) -> dict:
+    return {
+        "portal": portal,
+        "login_url": reverse(LOGIN_URL_NAMES[portal]),
+        "portal_query": "" if portal == BILLING_CENTER else f"?portal={portal}",
+    }
+
+
+def _user_portal(user) -> str:
+    """The sign-in page that is this person's: staff, Corporate Billing Portal or Billing
+    Center."""
+    if user.is_vendor_staff:
+        return STAFF_PORTAL
+    if services.invitation_login_url_name(user) == LOGIN_URL_NAMES[CORPORATE_PORTAL]:
+        return CORPORATE_PORTAL
+    return BILLING_CENTER
 
 
 def _safe_next(request) -> str | None:
     target = request.POST.get("next") or request.GET.get("next")
-    if target and url_has_allowed_host_and_scheme(
-        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    # A path of this site only: a bare word would be taken for a view name by ``redirect``.
+    if (
+        target
+        and target.startswith("/")
+        and url_has_allowed_host_and_scheme(
+            target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+        )
     ):
         return target
     return None
@@ -52,20 +84,24 @@ def _safe_next(request) -> str | None:
 @never_cache
 @require_http_methods(["GET", "POST"])
 def login_view(request, portal: str):
+    target = _safe_next(request)
+    if request.method == "GET" and request.user.is_authenticated and target:
+        # A link from an e-mail leads through the sign-in; someone signed in goes straight on.
+        return HttpResponseRedirect(target)
     form = LoginForm(request, portal, data=request.POST or None)
     # Sign-ins and failures are audited from Django's authentication signals
     # (contacts.receivers), so the admin's sign-in is audited the same way as this one.
     if request.method == "POST" and form.is_valid():
         login(request, form.user)
-        return redirect(_safe_next(request) or reverse("contacts:home"))
+        return HttpResponseRedirect(target or reverse("contacts:home"))
     return render(
         request,
         LOGIN_TEMPLATES[portal],
         {
             "form": form,
-            "portal": portal,
-            "next": _safe_next(request) or "",
+            "next": target or "",
             "invalid_explanation": INVALID_LOGIN_EXPLANATION,
+            **_portal_context(portal),
         },
     )
 
@@ -73,40 +109,50 @@ def login_view(request, portal: str):
 def lockout_response(request, original_response=None, credentials=None):
     """django-axes calls this for a locked (login ID, address) pair: the same login page, with
     a clear message and 429."""
-    portal = CORPORATE_PORTAL if "corp-billing" in request.path else BILLING_CENTER
+    portal = BILLING_CENTER
+    if request.path.startswith("/corp-billing/"):
+        portal = CORPORATE_PORTAL
+    elif request.path.startswith("/staff/"):
+        portal = STAFF_PORTAL
     form = LoginForm(request, portal)
     return render(
         request,
         LOGIN_TEMPLATES[portal],
-        {"form": form, "portal": portal, "locked_out": True, "next": ""},
+        {"form": form, "locked_out": True, "next": "", **_portal_context(portal)},
         status=429,
     )
 
 
 @require_POST
 def logout_view(request):
+    portal = BILLING_CENTER
     if request.user.is_authenticated:
+        portal = _user_portal(request.user)
         audit_record(action=AuditAction.LOGOUT, actor=request.user, request=request)
     logout(request)
-    return redirect("contacts:login")
+    # Back to the sign-in of the site the person was in, not another site's.
+    return redirect(LOGIN_URL_NAMES[portal])
 
 
 @never_cache
 @require_http_methods(["GET", "POST"])
 def password_reset_view(request):
     form = PasswordResetRequestForm(data=request.POST or None)
+    context = {"form": form, **_portal_context(_portal_of(request))}
     if request.method == "POST" and form.is_valid():
         try:
             services.password_reset_request(login_id=form.cleaned_data["username"], request=request)
         except services.RateLimited as exc:
             form.add_error(None, str(exc))
-            return render(request, "contacts/password_reset.html", {"form": form}, status=429)
-        return redirect("contacts:password_reset_done")
-    return render(request, "contacts/password_reset.html", {"form": form})
+            return render(request, "contacts/password_reset.html", context, status=429)
+        return redirect(reverse("contacts:password_reset_done") + context["portal_query"])
+    return render(request, "contacts/password_reset.html", context)
 
 
 def password_reset_done_view(request):
-    return render(request, "contacts/password_reset_done.html")
+    return render(
+        request, "contacts/password_reset_done.html", _portal_context(_portal_of(request))
+    )
 
 
 class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
@@ -117,11 +163,17 @@ class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
     def form_valid(self, form):
         response = super().form_valid(form)
         services.password_reset_completed(user=form.user, request=self.request)
+        # The page after it offers the sign-in of the person's own site.
+        portal = _user_portal(form.user)
+        if portal != BILLING_CENTER:
+            response["Location"] += _portal_context(portal)["portal_query"]
         return response
 
 
 def password_reset_complete_view(request):
-    return render(request, "contacts/password_reset_complete.html")
+    return render(
+        request, "contacts/password_reset_complete.html", _portal_context(_portal_of(request))
+    )
 
 
 @login_required

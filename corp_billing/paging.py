@@ -21,8 +21,11 @@ from django.db.models import Q, QuerySet
 PAGE_SIZE = 50
 
 
-def _encode(values: list) -> str:
-    plain = []
+def _encode(values: list, key: str = "") -> str:
+    # A list sortable several ways names its sort in the cursor: a cursor of one sort followed
+    # under another (an edited URL, a changed select) is then the first page, never a comparison
+    # of a date with an amount.
+    plain: list = [["k", key]] if key else []
     for value in values:
         if isinstance(value, datetime.datetime):
             plain.append(["dt", value.isoformat()])
@@ -36,10 +39,16 @@ def _encode(values: list) -> str:
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
 
-def _decode(cursor: str, count: int) -> list | None:
+def _decode(cursor: str, count: int, key: str = "") -> list | None:
     try:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
         plain = json.loads(raw)
+        if not isinstance(plain, list):
+            return None
+        if key:
+            if not plain or plain[0] != ["k", key]:
+                return None
+            plain = plain[1:]
         values = []
         for kind, value in plain:
             if kind == "dt":
@@ -126,14 +135,17 @@ def _value(row, name: str):
     return value
 
 
-def cursor_values(request, ordering: list[str], param: str = "page") -> tuple[list | None, bool]:
+def cursor_values(
+    request, ordering: list[str], param: str = "page", key: str = ""
+) -> tuple[list | None, bool]:
     """The ordering values of the cursor ``request.GET[param]`` (``None`` on the first page or
-    for a bad cursor) and whether it pages backwards: for a query that applies the page's
-    bounds itself (see ``workflows.selectors.inbox``)."""
+    for a bad cursor, or one made under another ordering than ``key``) and whether it pages
+    backwards: for a query that applies the page's bounds itself (see
+    ``workflows.selectors.inbox``)."""
     token = request.GET.get(param, "") if request is not None else ""
     if token[:1] not in ("a", "b"):
         return None, False
-    values = _decode(token[1:], len(ordering))
+    values = _decode(token[1:], len(ordering), key)
     if values is None:
         return None, False
     return values, token[0] == "b"
@@ -160,17 +172,19 @@ def page_of(
     at_cursor: bool,
     param: str = "page",
     query: dict | None = None,
+    key: str = "",
 ) -> Page:
     """The page made of ``found``: up to ``size + 1`` rows read in ``directed(ordering,
-    backwards)`` order (the extra row only says that more follow), with its cursors."""
+    backwards)`` order (the extra row only says that more follow), with its cursors (naming
+    the ordering ``key``, see ``keyset_page``)."""
     more = len(found) > size
     found = found[:size]
     if backwards:
         found.reverse()
     page = Page(rows=found, param=param, query=query or {})
     if found:
-        first = _encode([_value(found[0], n) for n in ordering])
-        last = _encode([_value(found[-1], n) for n in ordering])
+        first = _encode([_value(found[0], n) for n in ordering], key)
+        last = _encode([_value(found[-1], n) for n in ordering], key)
         if backwards:
             page.next_cursor = last
             page.previous_cursor = first if more else None
@@ -195,6 +209,7 @@ def keyset_page(
     param: str = "page",
     size: int = PAGE_SIZE,
     rows: Callable[[QuerySet], QuerySet] | None = None,
+    key: str = "",
 ) -> Page:
     """One page of ``queryset`` in ``ordering`` (whose last field must be unique, e.g. ``id``),
     at the cursor ``request.GET[param]`` (``a…`` after, ``b…`` before; none or bad: first page).
@@ -202,8 +217,11 @@ def keyset_page(
 
     ``rows``, if given, turns the page's bare rows (``Model.objects.filter(pk__in=page keys)``)
     into what the page shows (joins, annotations, prefetches): the scoping filters of
-    ``queryset`` then run once, to pick the keys, and the joins only for the page's rows."""
-    values, backwards = cursor_values(request, ordering, param)
+    ``queryset`` then run once, to pick the keys, and the joins only for the page's rows.
+
+    ``key`` names the ordering in the cursor, for a list the person can sort several ways: a
+    cursor made under another ordering is ignored (the first page)."""
+    values, backwards = cursor_values(request, ordering, param, key)
     if values is not None:
         queryset = queryset.filter(_after(ordering, values, reverse=backwards))
     order = directed(ordering, backwards)
@@ -222,4 +240,5 @@ def keyset_page(
         at_cursor=values is not None,
         param=param,
         query=query_of(request, param),
+        key=key,
     )

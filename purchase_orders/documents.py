@@ -56,13 +56,13 @@ def display_name(name: str) -> str:
 def check_upload(upload: UploadedFile) -> CheckedFile:
     """The upload's bytes if it is a PDF of at most 10 MB, else a ValidationError saying why."""
     if upload.size is not None and upload.size > MAX_BYTES:
-        raise ValidationError("The document is larger than 10 MB.")
+        raise ValidationError("The document is larger than 10 MB.", code="document")
     content = b"".join(upload.chunks())
     if len(content) > MAX_BYTES:
-        raise ValidationError("The document is larger than 10 MB.")
+        raise ValidationError("The document is larger than 10 MB.", code="document")
     head = content[:1024]
     if PDF_MAGIC not in head or MARKUP.search(content[:4096]):
-        raise ValidationError("The document must be a PDF file.")
+        raise ValidationError("The document must be a PDF file.", code="document")
     return CheckedFile(
         content=content,
         original_name=display_name(upload.name or ""),

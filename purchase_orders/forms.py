@@ -3,6 +3,7 @@ from typing import Any
 from django import forms
 from django.core.exceptions import ValidationError
 
+from corp_billing.widgets import LimitedTextarea
 from quotes.money import MAX_AMOUNT
 
 from .documents import MAX_BYTES
@@ -54,7 +55,7 @@ class PurchaseOrderForm(forms.Form):
 
 
 class ChangeProposalForm(PurchaseOrderForm):
-    reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), max_length=2000)
+    reason = forms.CharField(widget=LimitedTextarea(attrs={"rows": 2}), max_length=2000)
     # The PO's version the person saw: a change made meanwhile is a conflict, not an overwrite.
     base_version = forms.IntegerField(widget=forms.HiddenInput, min_value=1, max_value=2**31 - 1)
 
@@ -62,7 +63,7 @@ class ChangeProposalForm(PurchaseOrderForm):
 class ChangeReviewForm(forms.Form):
     decision = forms.ChoiceField(choices=[("approve", "Approve"), ("reject", "Reject")])
     comment = forms.CharField(
-        widget=forms.Textarea(attrs={"rows": 2}), required=False, max_length=2000
+        widget=LimitedTextarea(attrs={"rows": 2}), required=False, max_length=2000
     )
 
     def clean(self) -> dict[str, Any]:

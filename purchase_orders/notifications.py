@@ -5,23 +5,31 @@ from django.conf import settings
 from django.template.loader import render_to_string
 from django.urls import reverse
 
+from contacts.backends import CORPORATE_PORTAL, STAFF_PORTAL
+from contacts.links import sign_in_link
 from contacts.models import Membership, MembershipRole, StaffRole, User
 from outbox.services import mail_queue
 
 from .models import PurchaseOrderChange
 
 
-def _link(change: PurchaseOrderChange) -> str:
-    return settings.SITE_URL + reverse("purchase_orders:detail", args=[change.purchase_order_id])
+def _link(change: PurchaseOrderChange, portal: str) -> str:
+    path = reverse("purchase_orders:detail", args=[change.purchase_order_id])
+    return sign_in_link(path, portal=portal)
 
 
-def _send(*, to: list[str], subject: str, change: PurchaseOrderChange, what: str) -> None:
+def _send(
+    *, to: list[str], subject: str, change: PurchaseOrderChange, what: str, portal: str
+) -> None:
+    """``portal``: the recipients' site (reviewers are staff, the proposer and the account's
+    billing contacts the Corporate Billing Portal's), whose sign-in the link leads through."""
     to = sorted({address for address in to if address})
     if not to:
         return
+    link = _link(change, portal)
     body = render_to_string(
         "purchase_orders/email/change.txt",
-        {"change": change, "po": change.purchase_order, "what": what, "link": _link(change)},
+        {"change": change, "po": change.purchase_order, "what": what, "link": link},
     )
     mail_queue(to=to, subject=f"{settings.PRODUCT_NAME}: {subject}", body=body)
 
@@ -49,6 +57,7 @@ def change_proposed(change: PurchaseOrderChange) -> None:
         subject=f"{po.account.number}: a change of purchase order {po.number} awaits review",
         change=change,
         what=f"{change.proposed_by.display_name} proposed a change of this purchase order.",
+        portal=STAFF_PORTAL,
     )
 
 
@@ -61,6 +70,7 @@ def change_decided(change: PurchaseOrderChange) -> None:
         subject=f"Purchase order {po.number}: change {verb}",
         change=change,
         what=f"{change.decided_by.display_name} decided: {verb}.",
+        portal=CORPORATE_PORTAL,
     )
 
 
@@ -75,4 +85,5 @@ def change_conflicted(change: PurchaseOrderChange) -> None:
             "Your proposal is kept: open the purchase order to re-base it on the current values "
             "or withdraw it."
         ),
+        portal=CORPORATE_PORTAL,
     )

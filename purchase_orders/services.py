@@ -70,18 +70,25 @@ def _lock(po_pk: int) -> PurchaseOrder:
     return PurchaseOrder.objects.select_for_update().select_related("account").get(pk=po_pk)
 
 
+# Codes of the refusals that concern one value, so a form can show each at its field.
+NUMBER, AMOUNT, VALID_TO = "number", "amount", "valid_to"
+# A refusal of the purchase order as a whole (which one, or none where one is required).
+CHOICE = "purchase_order"
+
+
 def _clean_amount(amount: Decimal, currency: str) -> Decimal:
     places = minor_unit(currency)
     if amount != amount.quantize(Decimal(1).scaleb(-places)):
         raise ValidationError(
             f"{currency} amounts have {places} decimal place{'s' if places != 1 else ''}."
             if places
-            else f"{currency} amounts have no decimal places."
+            else f"{currency} amounts have no decimal places.",
+            code=AMOUNT,
         )
     if amount <= 0:
-        raise ValidationError("A purchase order's amount must be more than zero.")
+        raise ValidationError("A purchase order's amount must be more than zero.", code=AMOUNT)
     if amount > MAX_AMOUNT:
-        raise ValidationError("That amount is too large (at most 12 digits).")
+        raise ValidationError("That amount is too large (at most 12 digits).", code=AMOUNT)
     return round_money(amount, currency)
 
 
@@ -90,16 +97,16 @@ def _clean_values(
 ) -> str:
     number = number.strip()
     if not number:
-        raise ValidationError("Enter the purchase order's number.")
+        raise ValidationError("Enter the purchase order's number.", code=NUMBER)
     if len(number) > 60:
-        raise ValidationError("A purchase order number has at most 60 characters.")
+        raise ValidationError("A purchase order number has at most 60 characters.", code=NUMBER)
     if valid_to < valid_from:
-        raise ValidationError("The PO's end date is before its start date.")
+        raise ValidationError("The PO's end date is before its start date.", code=VALID_TO)
     taken = PurchaseOrder.objects.filter(account=account, number=number)
     if exclude is not None:
         taken = taken.exclude(pk=exclude)
     if taken.exists():
-        raise ValidationError(f"Your account already has a purchase order {number}.")
+        raise ValidationError(f"Your account already has a purchase order {number}.", code=NUMBER)
     return number
 
 
@@ -157,7 +164,9 @@ def purchase_order_create(
             )
     except IntegrityError:
         # Entered twice at the same moment: the other one took the number.
-        raise ValidationError(f"Your account already has a purchase order {number}.") from None
+        raise ValidationError(
+            f"Your account already has a purchase order {number}.", code=NUMBER
+        ) from None
     audit_record(
         action=AuditAction.PO_CREATED,
         actor=actor,
@@ -178,7 +187,8 @@ def _check_draw(po: PurchaseOrder, revision: QuoteRevision, on: date) -> None:
         raise ValidationError(
             f"Purchase order {po.number} is valid from {po.valid_from:%d %B %Y} to "
             f"{po.valid_to:%d %B %Y}, which does not cover today ({on:%d %B %Y}). Choose another "
-            "purchase order or enter a new one; nothing was saved."
+            "purchase order or enter a new one; nothing was saved.",
+            code=CHOICE,
         )
     total = round_money(revision.total, po.currency)
     remaining = round_money(po.amount, po.currency) - drawn(po)
@@ -186,7 +196,8 @@ def _check_draw(po: PurchaseOrder, revision: QuoteRevision, on: date) -> None:
         raise ValidationError(
             f"Purchase order {po.number} has {format_money(remaining, po.currency)} left, less "
             f"than this quote's total of {format_money(total, po.currency)}. Choose another "
-            "purchase order or enter a new one; nothing was saved."
+            "purchase order or enter a new one; nothing was saved.",
+            code=CHOICE,
         )
 
 
@@ -215,14 +226,14 @@ def quote_accept_with_po(
     else:
         assert purchase_order is not None
         if purchase_order.account_id != account.pk:
-            raise ValidationError("Choose a purchase order of this account.")
+            raise ValidationError("Choose a purchase order of this account.", code=CHOICE)
         po = purchase_order
     po = _lock(po.pk)
     try:
         policy.require_po(actor, Action.DRAW, po)
     except POConflict as exc:
         # Shown on the quote page like any other PO refusal: the quote itself did not move on.
-        raise ValidationError(str(exc)) from None
+        raise ValidationError(str(exc), code=CHOICE) from None
     _check_draw(po, revision, policy.today_for(account))
     return quote_services.revision_accept(
         revision=revision, actor=actor, purchase_order=po, request=request

@@ -7,6 +7,9 @@ from typing import Any, cast
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.core.validators import RegexValidator
+
+from corp_billing.widgets import LimitedTextarea
 
 from .models import BillingFrequency, Price, Product
 from .money import MAX_AMOUNT, format_money, minor_unit
@@ -27,10 +30,10 @@ class QuoteHeaderForm(forms.Form):
     )
     valid_until = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}))
     terms = forms.CharField(
-        widget=forms.Textarea(attrs={"rows": 3}), required=False, max_length=5000
+        widget=LimitedTextarea(attrs={"rows": 3}), required=False, max_length=5000
     )
     notes = forms.CharField(
-        widget=forms.Textarea(attrs={"rows": 2}), required=False, max_length=5000
+        widget=LimitedTextarea(attrs={"rows": 2}), required=False, max_length=5000
     )
 
     def __init__(self, *args, today: datetime.date | None = None, time_zone: str = "", **kwargs):
@@ -167,6 +170,15 @@ class LineForm(forms.Form):
             ]
             picker.widget.catalog = catalog
             picker.widget.frequency = billing_frequency
+        self._name_inputs()
+
+    def _name_inputs(self) -> None:
+        # The lines are a table whose column headers name each input by sight; a screen reader
+        # reads an input alone, so each carries its own name: "Line 2: Quantity".
+        index = (self.prefix or "").rsplit("-", 1)[-1]
+        line = f"Line {int(index) + 1}" if index.isdigit() else "New line"
+        for name, form_field in self.fields.items():
+            form_field.widget.attrs.setdefault("aria-label", f"{line}: {self[name].label}")
 
     def clean_unit_price(self):
         price = self.cleaned_data.get("unit_price")
@@ -242,6 +254,12 @@ class BaseLineFormSet(forms.BaseFormSet):
             "catalog": self.catalog,
         }
 
+    def add_fields(self, form, index):
+        super().add_fields(form, index)
+        if "DELETE" in form.fields:  # added after the form named its own inputs
+            line = f"Line {index + 1}" if index is not None else "New line"
+            form.fields["DELETE"].widget.attrs["aria-label"] = f"{line}: remove"
+
     def clean(self):
         super().clean()
         if any(form.errors for form in self.forms if not form.cleaned_data.get("DELETE")):
@@ -265,21 +283,38 @@ LineFormSet = forms.formset_factory(
 )
 
 
-class ReviewForm(forms.Form):
+class _QuotePageForm(forms.Form):
+    """A form of the quote page, whose ids the page's labels use (``<prefix>-<field>``)."""
+
+    id_prefix = ""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("auto_id", f"{self.id_prefix}-%s")
+        super().__init__(*args, **kwargs)
+
+
+class ReviewForm(_QuotePageForm):
+    id_prefix = "review"
     decision = forms.ChoiceField(choices=[("approve", "Approve"), ("send_back", "Send back")])
     comment = forms.CharField(
-        widget=forms.Textarea(attrs={"rows": 3}), required=False, max_length=2000
+        label="Comment (required to send back)",
+        widget=LimitedTextarea(attrs={"rows": 3}),
+        required=False,
+        max_length=2000,
     )
 
     def clean(self) -> dict[str, Any]:
         super().clean()
         cleaned = self.cleaned_data
+        if self.has_error("comment"):
+            return cleaned
         if cleaned.get("decision") == "send_back" and not cleaned.get("comment", "").strip():
             self.add_error("comment", "Say what must change before the quote can be approved.")
         return cleaned
 
 
-class DecisionForm(forms.Form):
+class DecisionForm(_QuotePageForm):
+    id_prefix = "decision"
     decision = forms.ChoiceField(
         choices=[
             ("accept", "Accept"),
@@ -288,7 +323,10 @@ class DecisionForm(forms.Form):
         ]
     )
     comment = forms.CharField(
-        widget=forms.Textarea(attrs={"rows": 3}), required=False, max_length=2000
+        label="Comment (required to reject or request changes)",
+        widget=LimitedTextarea(attrs={"rows": 3}),
+        required=False,
+        max_length=2000,
     )
     po_number = forms.CharField(label="Purchase order number", max_length=60, required=False)
 
@@ -296,6 +334,8 @@ class DecisionForm(forms.Form):
         super().clean()
         cleaned = self.cleaned_data
         decision, comment = cleaned.get("decision"), cleaned.get("comment", "").strip()
+        if self.has_error("comment"):
+            return cleaned  # too long: that is what to say about it
         if decision == "reject" and not comment:
             self.add_error("comment", "Give a reason for rejecting the quote.")
         if decision == "request_changes" and not comment:
@@ -303,10 +343,11 @@ class DecisionForm(forms.Form):
         return cleaned
 
 
-class WithdrawForm(forms.Form):
+class WithdrawForm(_QuotePageForm):
+    id_prefix = "withdraw"
     reason = forms.CharField(
-        label="Why is it withdrawn? (the customer reads this)",
-        widget=forms.Textarea(attrs={"rows": 3}),
+        label="Reason for withdrawing (the customer reads this)",
+        widget=LimitedTextarea(attrs={"rows": 2}),
         max_length=2000,
         error_messages={"required": "Say why the quote is withdrawn; the customer will read it."},
     )
@@ -326,3 +367,34 @@ class SecondAcceptanceForm(forms.Form):
     confirm = forms.BooleanField(
         label="I have read the document the first contact accepted and accept it too"
     )
+
+
+class QuoteListFilterForm(forms.Form):
+    """The quote list's search, filters and order (a GET form: the URL is the view)."""
+
+    q = forms.CharField(
+        label="Search",
+        max_length=100,
+        required=False,
+        help_text="Quote number, title, account number or account name.",
+        widget=forms.TextInput(attrs={"type": "search"}),
+    )
+    status = forms.ChoiceField(required=False)
+    account = forms.CharField(
+        label="Account number",
+        max_length=20,
+        required=False,
+        help_text="e.g. OV-1002345",
+        validators=[RegexValidator(r"^OV-[0-9]{7}$", "An account number reads OV-1234567.")],
+    )
+    sort = forms.ChoiceField(label="Order", required=False)
+
+    def __init__(self, *args, statuses: list[tuple[str, str]], sorts: list[tuple[str, str]], **kw):
+        super().__init__(*args, **kw)
+        for name, choices in (("status", [("", "Any status"), *statuses]), ("sort", sorts)):
+            field = self.fields[name]
+            assert isinstance(field, forms.ChoiceField)
+            field.choices = choices
+
+    def clean_q(self) -> str:
+        return self.cleaned_data["q"].strip()

@@ -231,6 +231,8 @@ class QuoteRevision(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["quote", "number"], name="revision_number_once"),
         ]
+        # The quote list's status filter: the matching revisions, then their quotes.
+        indexes = [models.Index(fields=["status"], name="revision_by_status")]
 
     def __str__(self):
         return f"{self.quote.number} rev {self.number}"

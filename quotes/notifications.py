@@ -4,22 +4,39 @@ from django.conf import settings
 from django.template.loader import render_to_string
 from django.urls import reverse
 
+from contacts.backends import CORPORATE_PORTAL, STAFF_PORTAL
+from contacts.links import sign_in_link
 from contacts.models import Membership, MembershipRole, StaffRole, User
 from outbox.services import mail_queue
+
+from .models import RevisionStatus
 
 DECIDED = {"accepted": "accepted", "rejected": "rejected", "changes_requested": "changes requested"}
 
 
-def _link(revision) -> str:
-    return settings.SITE_URL + reverse("quotes:detail", args=[revision.quote.number])
+def _link(revision, portal: str = STAFF_PORTAL) -> str:
+    path = reverse("quotes:detail", args=[revision.quote.number])
+    return sign_in_link(path, portal=portal)
 
 
-def _send(*, to: list[str], subject: str, template: str, context: dict) -> None:
+def _send(
+    *,
+    to: list[str],
+    subject: str,
+    template: str,
+    context: dict,
+    attachments: list[tuple[str, bytes, str]] | None = None,
+) -> None:
     to = sorted({address for address in to if address})
     if not to:
         return
     body = render_to_string(template, context)
-    mail_queue(to=to, subject=f"{settings.PRODUCT_NAME}: {subject}", body=body)
+    mail_queue(
+        to=to,
+        subject=f"{settings.PRODUCT_NAME}: {subject}",
+        body=body,
+        attachments=attachments,
+    )
 
 
 def _emails(account, role) -> list[str]:
@@ -30,8 +47,11 @@ def _emails(account, role) -> list[str]:
     )
 
 
-def _context(revision, **extra) -> dict:
-    return {"revision": revision, "quote": revision.quote, "link": _link(revision), **extra}
+def _context(revision, *, portal: str = STAFF_PORTAL, **extra) -> dict:
+    """A mail's context; ``portal`` is the recipients' site (staff unless they are the
+    account's billing contacts), whose sign-in the link leads through."""
+    link = _link(revision, portal)
+    return {"revision": revision, "quote": revision.quote, "link": link, **extra}
 
 
 def quote_sent(revision) -> None:
@@ -40,7 +60,7 @@ def quote_sent(revision) -> None:
         to=_emails(quote.account, MembershipRole.BILLING_CONTACT),
         subject=f"Quote {quote.number} (revision {revision.number}) is ready for your review",
         template="quotes/email/quote_sent.txt",
-        context=_context(revision),
+        context=_context(revision, portal=CORPORATE_PORTAL),
     )
 
 
@@ -113,7 +133,7 @@ def expiry_reminder(revision, kind: str) -> None:
         to=_emails(revision.quote.account, MembershipRole.BILLING_CONTACT),
         subject=f"Quote {revision.quote.number} expires in {days} day{'s' if days > 1 else ''}",
         template="quotes/email/reminder.txt",
-        context=_context(revision, days=days),
+        context=_context(revision, portal=CORPORATE_PORTAL, days=days),
     )
 
 
@@ -122,5 +142,53 @@ def quote_withdrawn(revision) -> None:
         to=_emails(revision.quote.account, MembershipRole.BILLING_CONTACT),
         subject=f"Quote {revision.quote.number} (revision {revision.number}) was withdrawn",
         template="quotes/email/withdrawn.txt",
-        context=_context(revision),
+        context=_context(revision, portal=CORPORATE_PORTAL),
+    )
+
+
+def approved(revision, *, tier: str = "deal_desk") -> None:
+    """The representatives learn that a tier approved, and whether that sent the quote on to
+    the customer or to the next tier."""
+    sent = revision.status == RevisionStatus.SENT
+    then = "sent to the customer" if sent else "now waits for finance"
+    _send(
+        to=_emails(revision.quote.account, MembershipRole.REPRESENTATIVE),
+        subject=f"Quote {revision.quote.number} rev {revision.number} was approved by "
+        f"{TIER_NAME[tier]} and {then}",
+        template="quotes/email/approved.txt",
+        context=_context(revision, tier=TIER_NAME[tier], sent=sent),
+    )
+
+
+def contacts_told_of_decision(revision, *, except_user: User | None = None) -> None:
+    """Every billing contact of the account learns that a colleague accepted or rejected the
+    quote (the one who accepted gets ``acceptance_confirmed`` instead)."""
+    to = _emails(revision.quote.account, MembershipRole.BILLING_CONTACT)
+    if except_user is not None:
+        to = [address for address in to if address != except_user.email]
+    _send(
+        to=to,
+        subject=f"Quote {revision.quote.number} (revision {revision.number}) was "
+        f"{DECIDED[revision.status]} by {revision.decided_by.display_name}",
+        template="quotes/email/contacts_decided.txt",
+        context=_context(revision, portal=CORPORATE_PORTAL, verb=DECIDED[revision.status]),
+    )
+
+
+def acceptance_confirmed(revision, acceptance, *, signer: User) -> None:
+    """The billing contact who accepted (each of the two, where two must) gets the exact PDF
+    they accepted, to file."""
+    quote = revision.quote
+    _send(
+        to=[signer.email],
+        subject=f"You accepted quote {quote.number} (revision {revision.number})",
+        template="quotes/email/acceptance_confirmed.txt",
+        context=_context(revision, portal=CORPORATE_PORTAL, acceptance=acceptance),
+        attachments=[
+            (
+                f"{quote.number}-rev{revision.number}-as-accepted.pdf",
+                bytes(acceptance.pdf),
+                "application/pdf",
+            )
+        ],
     )

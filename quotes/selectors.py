@@ -5,14 +5,22 @@ import json
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import Exists, F, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.http import Http404
 
 from audit.models import AuditAction, AuditEvent
 from contacts.models import Account, User
 from contacts.permissions import scoped_to_accounts
 
-from .models import ApprovalRule, ApprovalTier, Quote, QuoteRevision, RuleCheck
+from .models import (
+    CUSTOMER_VISIBLE_STATUSES,
+    ApprovalRule,
+    ApprovalTier,
+    Quote,
+    QuoteRevision,
+    RevisionStatus,
+    RuleCheck,
+)
 from .money import minor_unit, round_money
 from .periods import PERIODS, total_covers
 from .rules import (
@@ -52,11 +60,78 @@ def quotes_visible_to(user: Any) -> QuerySet[Quote]:
 
 QUOTE_LIST_ORDER = ["-created_at", "-id"]
 
+# The orders a person can choose for the quote list, each ending in the key. The dates are
+# served by the ``quote_list_order`` / ``quote_list_by_account`` indexes (read backwards for
+# "oldest"); a total lives on the shown revision, so "by total" sorts the person's quotes
+# (the chosen filters first), which is why it is not the default.
+QUOTE_SORTS: dict[str, tuple[str, list[str]]] = {
+    "newest": ("Newest first", QUOTE_LIST_ORDER),
+    "oldest": ("Oldest first", ["created_at", "id"]),
+    "total_desc": ("Highest total first", ["-list_total", "-id"]),
+    "total_asc": ("Lowest total first", ["list_total", "id"]),
+}
+DEFAULT_SORT = "newest"
 
-def quote_list(*, user: User) -> QuerySet[Quote]:
+
+def quote_list_statuses(user: User) -> list[tuple[str, str]]:
+    """The statuses a row of ``user``'s quote list can show: a customer never sees drafts."""
+    if _is_customer(user):
+        return [(s.value, s.label) for s in RevisionStatus if s in CUSTOMER_VISIBLE_STATUSES]
+    return list(RevisionStatus.choices)
+
+
+def _latest_sent(field: str) -> Subquery:
+    """``field`` of the latest revision sent to the customer: what a customer's row shows."""
+    return Subquery(
+        QuoteRevision.objects.filter(quote=OuterRef("pk"), sent_at__isnull=False)
+        .order_by("-number")
+        .values(field)[:1]
+    )
+
+
+def _with_shown(quotes: QuerySet[Quote], user: User, field: str) -> QuerySet[Quote]:
+    """``quotes`` annotated with ``list_<field>``: ``field`` of the revision each row shows."""
+    if _is_customer(user):
+        return quotes.annotate(**{f"list_{field}": _latest_sent(field)})
+    return quotes.annotate(**{f"list_{field}": F(f"current_revision__{field}")})
+
+
+def _search(term: str) -> QuerySet[Quote, Any]:
+    """The keys of quotes whose number or title contains ``term``, or whose account's number or
+    name does. On PostgreSQL each of the four is a trigram GIN index on ``UPPER(column)``
+    (migration ``0009_quote_search``), which is what ``icontains`` compares. A union, not an OR:
+    each arm is then an index probe (quotes by their own indexes; matching accounts, then their
+    quotes by the account index), where an OR spanning two tables would filter every row."""
+    by_quote = Quote.objects.filter(Q(number__icontains=term) | Q(title__icontains=term))
+    accounts = Account.objects.filter(Q(number__icontains=term) | Q(name__icontains=term))
+    by_account = Quote.objects.filter(account__in=accounts.values("pk"))
+    return by_quote.order_by().values("pk").union(by_account.order_by().values("pk"))
+
+
+def quote_list(
+    *,
+    user: User,
+    search: str = "",
+    status: str = "",
+    account: Account | None = None,
+    sort: str = DEFAULT_SORT,
+) -> QuerySet[Quote]:
     """The quotes ``user`` may see, newest first (``QUOTE_LIST_ORDER``, served by an index), as
-    bare rows: page it with ``corp_billing.paging.keyset_page(..., rows=quote_list_rows)``."""
-    return quotes_visible_to(user).order_by(*QUOTE_LIST_ORDER)
+    bare rows: page it with ``corp_billing.paging.keyset_page(..., rows=quote_list_rows)``.
+
+    ``search``, ``status`` (of the revision a row shows), ``account`` (one the caller got
+    through ``contacts.selectors.account_get_for_user``) and ``sort`` (a key of
+    ``QUOTE_SORTS``) narrow and order it; the unfiltered list is the same query as before."""
+    quotes = quotes_visible_to(user)
+    if account is not None:
+        quotes = quotes.filter(account=account)
+    if search:
+        quotes = quotes.filter(pk__in=_search(search))
+    if status:
+        quotes = _with_shown(quotes, user, "status").filter(**{"list_status": status})
+    if sort in ("total_desc", "total_asc"):
+        quotes = _with_shown(quotes, user, "total")
+    return quotes.order_by(*QUOTE_SORTS.get(sort, QUOTE_SORTS[DEFAULT_SORT])[1])
 
 
 # What a list row shows of a quote and its revision: a list reads these columns only, not the
@@ -65,21 +140,27 @@ QUOTE_ROW_FIELDS = ("number", "title", "created_at", "account__number", "account
 REVISION_ROW_FIELDS = ("number", "status", "valid_until", "total", "currency")
 
 
-def quote_list_rows(quotes: QuerySet[Quote], *, user: User) -> QuerySet[Quote]:
+def quote_list_rows(quotes: QuerySet[Quote], *, user: User, sort: str = "") -> QuerySet[Quote]:
     """What each row of the quote list shows; ``shown_revision`` gives each row's revision:
-    the current one, for a customer the latest one sent to them, never a draft."""
+    the current one, for a customer the latest one sent to them, never a draft, with its
+    acceptance's PO number if it was accepted. ``sort`` is the list's, for its sort key."""
     quotes = quotes.select_related("account")
+    if sort in ("total_desc", "total_asc"):
+        quotes = _with_shown(quotes, user, "total")
     if _is_customer(user):
         sent = (
             QuoteRevision.objects.filter(sent_at__isnull=False)
-            .only("quote_id", *REVISION_ROW_FIELDS)
+            .select_related("acceptance")
+            .only("quote_id", *REVISION_ROW_FIELDS, "acceptance__po_number")
             .order_by("-number")
         )
         return quotes.only(*QUOTE_ROW_FIELDS).prefetch_related(
             Prefetch("revisions", queryset=sent, to_attr="sent_revisions")
         )
     revision = tuple(f"current_revision__{name}" for name in REVISION_ROW_FIELDS)
-    return quotes.select_related("current_revision").only(*QUOTE_ROW_FIELDS, *revision)
+    return quotes.select_related("current_revision__acceptance").only(
+        *QUOTE_ROW_FIELDS, *revision, "current_revision__acceptance__po_number"
+    )
 
 
 def shown_revision(*, user: User, quote: Quote) -> QuoteRevision:

@@ -434,6 +434,7 @@ def revision_approve(
         request=request,
     )
     _ask_next_tier(revision, checks, actor=actor, action=action, request=request)
+    notifications.approved(revision, tier=tier)
     return revision.status
 
 
@@ -532,7 +533,8 @@ def revision_accept(
     if account.po_required and purchase_order is None:
         raise ValidationError(
             "Your account requires a purchase order to accept a quote: choose one or enter a "
-            "new one."
+            "new one.",
+            code="purchase_order",
         )
     needs_second = policy.needs_second_acceptance(revision)
     po_number = purchase_order.number if purchase_order is not None else ""
@@ -575,6 +577,8 @@ def revision_accept(
         pdf_sha256=pdf_sha256,
     )
     _keep_stamped_copy(revision, acceptance)
+    notifications.acceptance_confirmed(revision, acceptance, signer=actor)
+    notifications.contacts_told_of_decision(revision, except_user=actor)
     return acceptance
 
 
@@ -630,6 +634,8 @@ def revision_second_accept(
         pdf_sha256=acceptance.pdf_sha256,
     )
     _keep_stamped_copy(revision, acceptance)
+    notifications.acceptance_confirmed(revision, acceptance, signer=actor)
+    notifications.contacts_told_of_decision(revision, except_user=actor)
     return acceptance
 
 
@@ -675,6 +681,10 @@ def revision_decline(
     if not comment.strip():
         raise ValidationError(DECLINE_NEEDS[action])
     _record_decision(revision, actor=actor, action=action, comment=comment, request=request)
+    if action == Action.REJECT:
+        # A request for changes is a conversation with the representative; a rejection ends
+        # the quote, which every billing contact must know.
+        notifications.contacts_told_of_decision(revision)
 
 
 @transaction.atomic

@@ -5,7 +5,13 @@ from django.urls import reverse
 from corp_billing.tables import Column, Table, badge, money
 
 
-def quote_list_table(rows) -> Table:
+def _po_number(revision) -> str:
+    # Loaded with the row (``selectors.quote_list_rows``): no query for a row without one.
+    acceptance = getattr(revision, "acceptance", None)
+    return acceptance.po_number if acceptance is not None else ""
+
+
+def quote_list_table(rows, *, filtered: bool = False) -> Table:
     """``rows`` are ``(quote, shown revision)`` pairs of ``selectors.quote_list``."""
     quotes = reverse("quotes:list")  # a quote's page is the list's URL + its number
 
@@ -16,11 +22,13 @@ def quote_list_table(rows) -> Table:
             Column("Title", lambda r: r[0].title),
             Column("Revision", lambda r: r[1].number),
             Column("Status", lambda r: badge(r[1].get_status_display())),
+            Column("Created", lambda r: r[0].created_at.date()),
             Column("Valid until", lambda r: r[1].valid_until),
+            Column("PO number", lambda r: _po_number(r[1])),
             Column("Total", lambda r: money(r[1].total, r[1].currency), numeric=True),
         ),
         rows=rows,
-        empty="No quotes yet.",
+        empty="No quotes match these filters." if filtered else "No quotes yet.",
     )
 
 

@@ -20,6 +20,7 @@ from .forms import (
     LineFormSet,
     QuoteCreateForm,
     QuoteHeaderForm,
+    QuoteListFilterForm,
     ReviewForm,
     SecondAcceptanceForm,
     WithdrawForm,
@@ -32,19 +33,45 @@ from .tables import draftable_account_table, quote_list_table
 
 @login_required
 def quote_list(request):
+    form = QuoteListFilterForm(
+        request.GET,
+        statuses=selectors.quote_list_statuses(request.user),
+        sorts=[(key, label) for key, (label, _) in selectors.QUOTE_SORTS.items()],
+    )
+    form.is_valid()  # a field in error is left out of the filter and shown with its message
+    chosen = form.cleaned_data
+    account = None
+    if chosen.get("account"):
+        # The accounts whose quotes the person sees; another's and a missing one: the same 404.
+        codename = "view_billing" if request.user.is_vendor_staff else "approve_quote"
+        account = account_get_for_user(
+            user=request.user, number=chosen["account"], codename=codename
+        )
+    sort = chosen.get("sort") or selectors.DEFAULT_SORT
     page = keyset_page(
-        selectors.quote_list(user=request.user),
-        ordering=selectors.QUOTE_LIST_ORDER,
+        selectors.quote_list(
+            user=request.user,
+            search=chosen.get("q", ""),
+            status=chosen.get("status", ""),
+            account=account,
+            sort=sort,
+        ),
+        ordering=selectors.QUOTE_SORTS[sort][1],
         request=request,
-        rows=lambda quotes: selectors.quote_list_rows(quotes, user=request.user),
+        rows=lambda quotes: selectors.quote_list_rows(quotes, user=request.user, sort=sort),
+        key=sort,
     )
     rows = [(quote, selectors.shown_revision(user=request.user, quote=quote)) for quote in page]
+    filtered = any(chosen.get(name) for name in ("q", "status", "account"))
     return render(
         request,
         "quotes/quote_list.html",
         {
-            "table": quote_list_table(rows),
+            "table": quote_list_table(rows, filtered=filtered),
             "page": page,
+            "form": form,
+            "account": account,
+            "filtered": filtered,
             "may_draft": selectors.may_draft_quotes(user=request.user),
         },
     )
@@ -97,9 +124,10 @@ def quote_create(request, number: str):
     return render(request, "quotes/quote_create.html", {"account": account, "form": form})
 
 
-def _revision_page(request, quote, revision, revisions):
+def _revision_page(request, quote, revision, revisions, *, forms=None, status=200):
     """``revisions`` is the person's ``revisions_visible`` list, loaded once by the caller; the
-    shown revision and the one before it get their lines in one more query."""
+    shown revision and the one before it get their lines in one more query. ``forms`` are bound
+    forms of a refused step, by context name (``decision_form``, ``po_form``, …)."""
     previous = next((r for r in reversed(revisions) if r.number < revision.number), None)
     for r in (revision, previous):
         if r is not None:
@@ -162,8 +190,18 @@ def _revision_page(request, quote, revision, revisions):
         "review_form": ReviewForm(),
         "decision_form": DecisionForm(),
         "withdraw_form": WithdrawForm(),
+        **(forms or {}),
     }
-    return render(request, "quotes/quote_detail.html", context)
+    return render(request, "quotes/quote_detail.html", context, status=status)
+
+
+def quote_page_again(request, quote, *, forms: dict, status: int = 400):
+    """The quote's page as the person last saw it, with ``forms`` (bound, with their errors)
+    in place of the empty ones: a refused step shows each error at its field and keeps what
+    was typed. The caller has checked the person's right to the step."""
+    revisions = list(selectors.revisions_visible(user=request.user, quote=quote))
+    revision = selectors.revision_shown(user=request.user, quote=quote, revisions=revisions)
+    return _revision_page(request, quote, revision, revisions, forms=forms, status=status)
 
 
 @login_required

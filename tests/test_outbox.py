@@ -114,14 +114,24 @@ def test_accepting_a_quote_with_the_mail_server_down_succeeds_and_keeps_the_mail
     subject = f"OpenVoice: Quote {quote.number} rev 1: accepted by {world.contact_a.display_name}"
     assert kept(subject).status == MailStatus.FAILED
 
-    # when the server is back: both mails (quote sent, quote accepted) go out, once each
+    # when the server is back: every mail (quote sent; accepted, to the representative, the
+    # contact who accepted with the PDF, the other contact) goes out, once each
     settings.EMAIL_BACKEND = LOCMEM
     with freeze_time(timezone.now() + timedelta(minutes=2)):
         send_queued_mail()
         send_queued_mail()
+    name = world.contact_a.display_name
     assert sorted(m.subject for m in mail.outbox) == sorted(
-        [f"OpenVoice: Quote {quote.number} (revision 1) is ready for your review", subject]
+        [
+            f"OpenVoice: Quote {quote.number} (revision 1) is ready for your review",
+            subject,
+            f"OpenVoice: You accepted quote {quote.number} (revision 1)",
+            f"OpenVoice: Quote {quote.number} (revision 1) was accepted by {name}",
+        ]
     )
+    # the accepted PDF, kept with its mail, went out with it after the retry
+    (confirmation,) = [m for m in mail.outbox if m.subject.startswith("OpenVoice: You accepted")]
+    assert confirmation.attachments[0][1][:5] == b"%PDF-"
     assert set(OutgoingMail.objects.values_list("status", flat=True)) == {MailStatus.SENT}
 
 

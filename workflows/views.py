@@ -25,6 +25,7 @@ from contacts.services import RateLimited
 from contacts.views import account_page
 from purchase_orders import policy as po_policy
 from purchase_orders import selectors as po_selectors
+from purchase_orders import services as po_services
 from purchase_orders.forms import (
     AcceptancePOForm,
     ChangeProposalForm,
@@ -38,6 +39,7 @@ from quotes.forms import DecisionForm, ReviewForm, SecondAcceptanceForm, Withdra
 from quotes.models import Quote
 from quotes.policy import Action, QuoteConflict
 from quotes.selectors import quote_get_for_user
+from quotes.views import quote_page_again
 
 from . import selectors, services
 from .tables import inbox_table
@@ -49,8 +51,12 @@ def _run(
     quote: Quote,
     step: Callable[[], Any],
     success: str | Callable[[Any], str],
+    *,
+    refused: Callable[[ValidationError], HttpResponse] | None = None,
 ):
-    """``success`` is the message, or makes it from what ``step`` returned."""
+    """Runs ``step``; ``success`` is the message, or makes it from what ``step`` returned. A
+    business rule's refusal goes to ``refused`` (which shows it at the field it concerns),
+    else it is a message on the quote page."""
     try:
         result = step()
     except (QuoteConflict, TaskConflict, POConflict) as exc:
@@ -60,33 +66,45 @@ def _run(
     except PermissionDenied:
         raise Http404("No such quote") from None
     except ValidationError as exc:
+        if refused is not None:
+            return refused(exc)
         messages.error(request, " ".join(exc.messages))
         return redirect("quotes:detail", number=quote.number)
     messages.success(request, success(result) if callable(success) else success)
     return redirect("quotes:detail", number=quote.number)
 
 
-def _invalid(
-    request: AuthenticatedRequest, quote: Quote, form: Form, action: Action
+def _again(
+    request: AuthenticatedRequest, quote: Quote, action: Action, forms: dict[str, Form]
 ) -> HttpResponse:
+    """The quote page with the person's forms as they sent them, errors at their fields."""
     # Someone without the right learns nothing about the form: the same 404 as a missing quote.
     try:
         policy.require_right(request.user, action, quote.current_revision)  # type: ignore[arg-type]
     except PermissionDenied:
         raise Http404("No such quote") from None
-    messages.error(request, " ".join(str(e) for errs in form.errors.values() for e in errs))
-    return redirect("quotes:detail", number=quote.number)
+    return quote_page_again(request, quote, forms=forms)
 
 
-def _invalid_message(
-    request: AuthenticatedRequest, quote: Quote, action: Action, message: str
-) -> HttpResponse:
-    try:
-        policy.require_right(request.user, action, quote.current_revision)  # type: ignore[arg-type]
-    except PermissionDenied:
-        raise Http404("No such quote") from None
-    messages.error(request, message)
-    return redirect("quotes:detail", number=quote.number)
+# Refusals of the accept step that concern one field of the PO part, by their code
+# (``purchase_orders.services``); ``None`` is the PO part as a whole.
+PO_REFUSAL_FIELDS: dict[str, str | None] = {
+    po_services.NUMBER: "po_number",
+    po_services.AMOUNT: "po_amount",
+    po_services.VALID_TO: "po_valid_to",
+    "document": "po_document",
+    po_services.CHOICE: None,
+}
+
+
+def _refusal_at_fields(exc: ValidationError, form: Form, po_form: Form | None = None) -> None:
+    """Adds each message of a service's refusal to the field it concerns: a PO refusal to the
+    PO part of the accept form, anything else to the top of ``form``."""
+    for error in exc.error_list:
+        if po_form is not None and error.code in PO_REFUSAL_FIELDS:
+            po_form.add_error(PO_REFUSAL_FIELDS[error.code], error)
+        else:
+            form.add_error(None, error)
 
 
 @login_required
@@ -114,8 +132,13 @@ def _review(
     quote = quote_get_for_user(user=request.user, number=number)
     form = ReviewForm(request.POST)
     if not form.is_valid():
-        return _invalid(request, quote, form, approve)
+        return _again(request, quote, approve, {"review_form": form})
     comment = form.cleaned_data["comment"]
+
+    def refused(exc: ValidationError) -> HttpResponse:
+        _refusal_at_fields(exc, form)
+        return _again(request, quote, approve, {"review_form": form})
+
     if form.cleaned_data["decision"] == "approve":
         return _run(
             request,
@@ -124,6 +147,7 @@ def _review(
                 quote=quote, actor=request.user, comment=comment, action=approve, request=request
             ),
             policy.after_approval,
+            refused=refused,
         )
     return _run(
         request,
@@ -132,6 +156,7 @@ def _review(
             quote=quote, actor=request.user, comment=comment, action=send_back, request=request
         ),
         "Sent back.",
+        refused=refused,
     )
 
 
@@ -159,23 +184,24 @@ DECISION_MESSAGES = {
 def quote_decide(request: AuthenticatedRequest, number: str) -> HttpResponse:
     quote = quote_get_for_user(user=request.user, number=number)
     form = DecisionForm(request.POST)
+    forms: dict[str, Form] = {"decision_form": form}
     if not form.is_valid():
-        return _invalid(request, quote, form, Action.ACCEPT)
+        return _again(request, quote, Action.ACCEPT, forms)
     action = Action(form.cleaned_data["decision"])
     data = form.cleaned_data
+    po_form = None
     if action == Action.ACCEPT:
-        po_form = AcceptancePOForm(request.POST, request.FILES)
+        po_form = forms["po_form"] = AcceptancePOForm(request.POST, request.FILES)
         if not po_form.is_valid():
-            return _invalid(request, quote, po_form, Action.ACCEPT)
+            return _again(request, quote, Action.ACCEPT, forms)
         chosen = po_form.cleaned_data.get("purchase_order")
         # A PO of another account (or none) is the same "not found" as a PO that does not exist.
         purchase_order = (
             po_selectors.po_of_account(account=quote.account, pk=chosen) if chosen else None
         )
         if chosen and purchase_order is None:
-            return _invalid_message(
-                request, quote, Action.ACCEPT, "Choose one of your account's purchase orders."
-            )
+            po_form.add_error(None, "Choose one of your account's purchase orders.")
+            return _again(request, quote, Action.ACCEPT, forms)
         new_po = po_form.new()
 
         def step() -> None:
@@ -198,7 +224,11 @@ def quote_decide(request: AuthenticatedRequest, number: str) -> HttpResponse:
                 request=request,
             )
 
-    return _run(request, quote, step, DECISION_MESSAGES[action])
+    def refused(exc: ValidationError) -> HttpResponse:
+        _refusal_at_fields(exc, form, po_form)
+        return _again(request, quote, Action.ACCEPT, forms)
+
+    return _run(request, quote, step, DECISION_MESSAGES[action], refused=refused)
 
 
 @login_required
@@ -208,7 +238,12 @@ def quote_second_accept(request: AuthenticatedRequest, number: str) -> HttpRespo
     quote = quote_get_for_user(user=request.user, number=number)
     form = SecondAcceptanceForm(request.POST)
     if not form.is_valid():
-        return _invalid(request, quote, form, Action.ACCEPT)
+        return _again(request, quote, Action.ACCEPT, {"second_form": form})
+
+    def refused(exc: ValidationError) -> HttpResponse:
+        _refusal_at_fields(exc, form)
+        return _again(request, quote, Action.ACCEPT, {"second_form": form})
+
     return _run(
         request,
         quote,
@@ -219,6 +254,7 @@ def quote_second_accept(request: AuthenticatedRequest, number: str) -> HttpRespo
             request=request,
         ),
         "You gave the second acceptance: the quote is accepted. Your representative has been told.",
+        refused=refused,
     )
 
 
@@ -228,7 +264,12 @@ def quote_withdraw(request: AuthenticatedRequest, number: str) -> HttpResponse:
     quote = quote_get_for_user(user=request.user, number=number)
     form = WithdrawForm(request.POST)
     if not form.is_valid():
-        return _invalid(request, quote, form, Action.WITHDRAW)
+        return _again(request, quote, Action.WITHDRAW, {"withdraw_form": form})
+
+    def refused(exc: ValidationError) -> HttpResponse:
+        _refusal_at_fields(exc, form)
+        return _again(request, quote, Action.WITHDRAW, {"withdraw_form": form})
+
     return _run(
         request,
         quote,
@@ -239,6 +280,7 @@ def quote_withdraw(request: AuthenticatedRequest, number: str) -> HttpResponse:
             request=request,
         ),
         "Withdrawn: the customer can no longer accept it and has been told.",
+        refused=refused,
     )
 
 

@@ -80,7 +80,8 @@ def test_link_sets_a_new_password_once_and_ends_other_sessions(world, client):
     done = client.post(set_url, {"new_password1": NEW_PW, "new_password2": NEW_PW})
     # Then it is set, the new password signs in, and the other session is over
     assert done.status_code == 302
-    assert done["Location"] == reverse("contacts:password_reset_complete")
+    # (to the page offering the sign-in of the contact's own site, the Corporate Billing Portal)
+    assert done["Location"] == reverse("contacts:password_reset_complete") + "?portal=corporate"
     world.contact_a.refresh_from_db()
     assert world.contact_a.check_password(NEW_PW)
     assert elsewhere.get(account_home).status_code == 302

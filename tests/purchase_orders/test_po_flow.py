@@ -24,6 +24,7 @@ from purchase_orders.models import ChangeStatus, PurchaseOrder, PurchaseOrderCha
 from quotes.models import Acceptance, RevisionStatus
 from tests import po_builders as pb
 from tests import quote_builders as qb
+from tests.page_errors import field_value, form_refusals
 from tests.security.snapshot import db_snapshot
 from workflows.flows import POChangeFlow
 from workflows.models import POChangeProcess
@@ -51,6 +52,10 @@ def deliver(django_capture_on_commit_callbacks):
 def po(world):
     """PO-100 of account a: 10,000.00 USD, valid a year either side of today."""
     return pb.purchase_order(world.a, world.contact_a, "PO-100", "10000")
+
+
+# The purchase-order part of the quote page's accept form, where PO refusals are shown.
+PO_PART = 'class="po-fields"'
 
 
 def alerts(response) -> list[tuple[str, str]]:
@@ -393,12 +398,10 @@ def test_an_overrun_is_refused_and_nothing_is_saved(world, as_user):
     contact = as_user(world.contact_a)
     before = db_snapshot()
     page = accept_on(contact, quote, small)
-    assert alerts(page) == [
-        (
-            "error",
-            "Purchase order PO-SMALL has 2,000.00 USD left, less than this quote's total of "
-            "2,400.00 USD. Choose another purchase order or enter a new one; nothing was saved.",
-        )
+    assert page.status_code == 400
+    assert form_refusals(page, within=PO_PART) == [
+        "Purchase order PO-SMALL has 2,000.00 USD left, less than this quote's total of "
+        "2,400.00 USD. Choose another purchase order or enter a new one; nothing was saved."
     ]
     assert db_snapshot() == before
     quote.current_revision.refresh_from_db()
@@ -419,8 +422,8 @@ def test_an_expired_po_is_refused_and_nothing_is_saved(world, as_user):
     contact = as_user(world.contact_a)
     before = db_snapshot()
     page = accept_on(contact, quote, old)
-    (alert,) = alerts(page)
-    assert alert[0] == "error" and "Purchase order PO-OLD is" in alert[1]
+    (refusal,) = form_refusals(page, within=PO_PART)
+    assert "Purchase order PO-OLD is" in refusal
     assert db_snapshot() == before
 
 
@@ -450,7 +453,9 @@ def test_a_new_po_too_small_for_the_quote_is_not_created_either(world, as_user):
         {"decision": "accept", **pb.new_po_fields("PO-TINY", "100")},
         follow=True,
     )
-    assert "less than this quote's total" in alerts(page)[0][1]
+    assert "less than this quote's total" in form_refusals(page, within=PO_PART)[0]
+    # and what the contact entered is still in the form
+    assert (field_value(page, "po-number"), field_value(page, "po-amount")) == ("PO-TINY", "100")
     assert db_snapshot() == before
 
 
@@ -464,7 +469,7 @@ def test_another_accounts_po_cannot_be_chosen(world, as_user):
         {"decision": "accept", "purchase_order": str(po_b.pk)},
         follow=True,
     )
-    assert alerts(page) == [("error", "Choose one of your account's purchase orders.")]
+    assert form_refusals(page, within=PO_PART) == ["Choose one of your account's purchase orders."]
     assert db_snapshot() == before
 
 

@@ -381,3 +381,35 @@ def test_quote_history_is_paged_with_constant_queries(world, login):
     assert len(seen) >= 121
     assert len(pages) == 3
     assert len({len(sql) for sql in pages}) == 1
+
+
+@pytest.mark.parametrize("role", ["rep_a", "contact_a", "deal_desk"])
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"q": "Bulk"},
+        {"status": "sent"},
+        {"account": "OV-1000001"},
+        {"sort": "oldest"},
+        {"sort": "total_desc"},
+        {"q": "quote", "status": "sent", "account": "OV-1000001", "sort": "total_asc"},
+    ],
+    ids=["search", "status", "account", "oldest", "total", "all"],
+)
+def test_the_searched_filtered_and_sorted_list_keeps_its_queries_constant(
+    world, login, role, params
+):
+    # given 10 quotes of account A that every filter matches, and the page warmed up
+    client = login(world.user(role))
+    url = reverse("quotes:list") + "?" + "&".join(f"{k}={v}" for k, v in params.items())
+    bulk_sent_quotes(world.a, world.rep_a, SMALL, start=0)
+    client.get(url)
+    response, small = measure(client, url)
+    assert len(quote_numbers(response)) == SMALL
+    # when there are 1,000 of them, walked page by page
+    bulk_sent_quotes(world.a, world.rep_a, LARGE - SMALL, start=SMALL)
+    numbers, pages = walk_pages(client, url, quote_numbers)
+    # then every quote is listed once, and every page costs what the page of 10 did
+    assert len(numbers) == len(set(numbers)) == LARGE
+    for sql in pages:
+        assert_constant(small, sql)

@@ -539,6 +539,7 @@ ROUTES = [
     # form, shown again.
     *get_and_post(Route("contacts:login", allowed=ok(EVERYONE_SIGNED_IN), anonymous=200)),
     *get_and_post(Route("contacts:corporate_login", allowed=ok(EVERYONE_SIGNED_IN), anonymous=200)),
+    *get_and_post(Route("contacts:staff_login", allowed=ok(EVERYONE_SIGNED_IN), anonymous=200)),
     *get_and_post(Route("contacts:password_reset", allowed=ok(EVERYONE_SIGNED_IN), anonymous=200)),
     *get_and_post(
         Route("contacts:password_reset_done", allowed=ok(EVERYONE_SIGNED_IN), anonymous=200)

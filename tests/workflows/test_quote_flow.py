@@ -33,6 +33,7 @@ from quotes.models import Acceptance, Quote, QuoteRevision
 from quotes.policy import Action
 from tests import po_builders as pb
 from tests import quote_builders
+from tests.page_errors import field_errors, form_refusals
 from workflows import services as flow_services
 from workflows.flows import QuoteFlow
 from workflows.models import QuoteProcess
@@ -302,7 +303,11 @@ def test_straight_accept_with_purchase_order(world, seat, as_user, deliver):
     (sent,) = mail.outbox
     assert sent.to == billing_contacts_of_a(world)
     assert sent.subject == sent_subject(quote)
-    assert f"https://billing.openvoice.example/quotes/{quote.number}/" in sent.body
+    # with a link through the Corporate Billing Portal's sign-in to the quote
+    assert (
+        f"https://billing.openvoice.example/corp-billing/login/?next=/quotes/{quote.number}/"
+        in sent.body
+    )
     assert inbox(customer) == [(DECIDE_LABEL, quote.number)]
     assert inbox(as_user(world.contact_a2)) == [(DECIDE_LABEL, quote.number)]
     assert inbox(rep) == []
@@ -314,14 +319,10 @@ def test_straight_accept_with_purchase_order(world, seat, as_user, deliver):
     with deliver():
         page = decide(customer, quote, "accept")
 
-    # Then a clear message, and nothing changed
-    assert page.status_code == 200
-    assert alerts(page) == [
-        (
-            "error",
-            "Your account requires a purchase order to accept a quote: choose one or enter a "
-            "new one.",
-        )
+    # Then a clear message at the purchase-order part of the form, and nothing changed
+    assert page.status_code == 400
+    assert form_refusals(page, within='class="po-fields"') == [
+        "Your account requires a purchase order to accept a quote: choose one or enter a new one."
     ]
     assert snapshot(quote) == before
 
@@ -347,12 +348,30 @@ def test_straight_accept_with_purchase_order(world, seat, as_user, deliver):
     assert original["X-Content-SHA256"] == rev.sent_pdf_sha256
 
     # And the representative is told
-    (decided,) = mail.outbox
-    assert decided.to == [world.rep_a.email]
+    by_recipient = {tuple(m.to): m for m in mail.outbox}
+    assert set(by_recipient) == {
+        (world.rep_a.email,),
+        (world.contact_a.email,),
+        (world.contact_a2.email,),
+    }
+    decided = by_recipient[world.rep_a.email,]
     assert decided.subject == (
         f"{PREFIX}Quote {quote.number} rev 1: accepted by {world.contact_a.display_name}"
     )
     assert "Purchase order: PO-4711" in decided.body
+    # and the contact who accepted gets the very PDF they accepted, to file
+    confirmation = by_recipient[world.contact_a.email,]
+    assert confirmation.subject == f"{PREFIX}You accepted quote {quote.number} (revision 1)"
+    ((filename, content, mimetype),) = confirmation.attachments
+    assert (filename, mimetype) == (f"{quote.number}-rev1-as-accepted.pdf", "application/pdf")
+    assert hashlib.sha256(content).hexdigest() == acceptance.pdf_sha256
+    assert acceptance.pdf_sha256 in confirmation.body
+    # and every other billing contact of the account learns it was accepted, and by whom
+    told = by_recipient[world.contact_a2.email,]
+    assert told.subject == (
+        f"{PREFIX}Quote {quote.number} (revision 1) was accepted by {world.contact_a.display_name}"
+    )
+    assert "Purchase order: PO-4711" in told.body and not told.attachments
 
     # And the process is finished, no task is open, nobody's inbox has it
     assert processes(quote) == [PROCESS.DONE]
@@ -461,8 +480,14 @@ def test_discount_over_the_limit_needs_deal_desk_approval(world, seat, as_user, 
         world.deal_desk,
         "Strategic account",
     )
-    (sent,) = mail.outbox
+    sent, approved = mail.outbox
     assert (sent.to, sent.subject) == (billing_contacts_of_a(world), sent_subject(quote))
+    # and the representative learns that deal desk approved and sent it
+    assert (approved.to, approved.subject) == (
+        [world.rep_a.email],
+        f"{PREFIX}Quote {quote.number} rev 1 was approved by deal desk and sent to the customer",
+    )
+    assert "Deal desk's comment: Strategic account" in approved.body
     assert inbox(desk) == []
     assert inbox(as_user(world.contact_a)) == [(DECIDE_LABEL, quote.number)]
     assert actions(quote)[-4:] == [
@@ -489,8 +514,11 @@ def test_send_back_then_resubmit_without_a_rule_goes_straight_out(world, seat, a
     before = snapshot(quote)
     page = review(desk, quote, "send_back")
 
-    # Then a message, and nothing changed
-    assert alerts(page) == [("error", "Say what must change before the quote can be approved.")]
+    # Then a message at the comment, and nothing changed
+    assert page.status_code == 400
+    assert field_errors(page, "comment") == [
+        "Say what must change before the quote can be approved."
+    ]
     assert snapshot(quote) == before
 
     # When deal desk sends it back with a comment
@@ -608,7 +636,9 @@ def test_changes_requested_then_revision_two_supersedes_revision_one(world, seat
     assert not Acceptance.objects.filter(revision=revision(quote, 1)).exists()
     assert processes(quote) == [PROCESS.DONE]
     assert [m.subject for m in mail.outbox] == [
-        f"{PREFIX}Quote {quote.number} rev 2: accepted by {world.contact_a.display_name}"
+        f"{PREFIX}Quote {quote.number} rev 2: accepted by {world.contact_a.display_name}",
+        f"{PREFIX}You accepted quote {quote.number} (revision 2)",
+        f"{PREFIX}Quote {quote.number} (revision 2) was accepted by {world.contact_a.display_name}",
     ]
 
 
@@ -626,8 +656,9 @@ def test_reject_needs_a_reason_and_ends_the_process(world, seat, as_user, delive
     before = snapshot(quote)
     page = decide(customer, quote, "reject", comment="   ")
 
-    # Then a message, and nothing changed
-    assert alerts(page) == [("error", "Give a reason for rejecting the quote.")]
+    # Then a message at the comment, and nothing changed
+    assert page.status_code == 400
+    assert field_errors(page, "comment") == ["Give a reason for rejecting the quote."]
     assert snapshot(quote) == before
 
     # When contact_a rejects with a reason
@@ -644,11 +675,17 @@ def test_reject_needs_a_reason_and_ends_the_process(world, seat, as_user, delive
     )
     assert processes(quote) == [PROCESS.DONE]
     assert open_tasks(quote) == []
-    (told,) = mail.outbox
+    told, contacts = mail.outbox
     assert told.to == [world.rep_a.email]
     assert told.subject == (
         f"{PREFIX}Quote {quote.number} rev 1: rejected by {world.contact_a.display_name}"
     )
+    # and every billing contact of the account learns the quote was rejected, and why
+    assert contacts.to == billing_contacts_of_a(world)
+    assert contacts.subject == (
+        f"{PREFIX}Quote {quote.number} (revision 1) was rejected by {world.contact_a.display_name}"
+    )
+    assert "Their words: Too expensive" in contacts.body
     assert actions(quote)[-1] == AuditAction.QUOTE_REJECTED
     assert Acceptance.objects.count() == 0
 
@@ -1115,12 +1152,9 @@ def test_deal_desk_cannot_approve_after_the_validity_date(world, seat, as_user, 
             page = review(desk, quote, "approve")
 
         # Then a message says why, nothing changed, and the customer was not e-mailed
-        assert alerts(page) == [
-            (
-                "error",
-                "Its validity date (10 December 2026) has passed, so approving would send the "
-                "customer a quote they cannot accept. Send it back for a later date.",
-            )
+        assert form_refusals(page) == [
+            "Its validity date (10 December 2026) has passed, so approving would send the "
+            "customer a quote they cannot accept. Send it back for a later date."
         ], "approving an expired revision must be refused, not sent to the customer"
         assert snapshot(quote) == before
         assert mail.outbox == []
@@ -1142,4 +1176,7 @@ def test_deal_desk_cannot_approve_after_the_validity_date(world, seat, as_user, 
     # Then it is sent with the new date
     assert statuses(quote) == ["sent"]
     assert revision(quote).valid_until == datetime.date(2027, 1, 11)
-    assert [m.subject for m in mail.outbox] == [sent_subject(quote)]
+    assert [m.subject for m in mail.outbox] == [
+        sent_subject(quote),
+        f"{PREFIX}Quote {quote.number} rev 1 was approved by deal desk and sent to the customer",
+    ]

@@ -14,6 +14,7 @@ from quotes.models import Acceptance, QuoteRevision
 from quotes.policy import Action
 from tests import po_builders as pb
 from tests import quote_builders as qb
+from tests.page_errors import field_errors
 from tests.security.snapshot import db_snapshot
 from workflows import services as flow_services
 from workflows.models import QuoteProcess
@@ -105,7 +106,10 @@ def test_withdrawing_needs_a_reason_and_changes_nothing_without_one(world, as_us
     rep = as_user(world.rep_a)
     before = db_snapshot()
     page = withdraw(rep, quote, reason="   ")
-    assert ("error", "Say why the quote is withdrawn; the customer will read it.") in alerts(page)
+    assert page.status_code == 400
+    assert field_errors(page, "reason") == [
+        "Say why the quote is withdrawn; the customer will read it."
+    ]
     assert db_snapshot() == before
 
 
