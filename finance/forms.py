@@ -21,7 +21,7 @@ MONTH = re.compile(r"^(\d{4})-(\d{2})$")
 
 
 class ExportForm(forms.Form):
-    register = forms.ChoiceField(choices=REGISTER_CHOICES, initial=exports.ALL)
+    register = forms.ChoiceField(choices=REGISTER_CHOICES, initial=exports.ALL, required=False)
     date_from = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
     date_to = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
     account = forms.CharField(
@@ -33,6 +33,10 @@ class ExportForm(forms.Form):
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
         self.user = user
+
+    def clean_register(self):
+        # No choice made: the workbook of every register.
+        return self.cleaned_data["register"] or exports.ALL
 
     def clean_account(self):
         number = self.cleaned_data["account"].strip().upper()
@@ -61,14 +65,13 @@ class ExportForm(forms.Form):
         )
 
 
-class MonthField(forms.CharField):
+class MonthField(forms.Field):
     """``YYYY-MM``, as the chart links write a month."""
 
     def to_python(self, value):
-        value = super().to_python(value)
         if not value:
             return None
-        match = MONTH.match(value)
+        match = MONTH.match(str(value))
         try:
             if match is None:
                 raise ValueError
@@ -89,8 +92,8 @@ class QuotesBehindForm(forms.Form):
     group = forms.ChoiceField(
         choices=[("", "")] + [(g, g) for g in selectors.GROUPS], required=False
     )
-    month = MonthField(required=False, max_length=7)
-    sent_month = MonthField(required=False, max_length=7)
+    month = MonthField(required=False)
+    sent_month = MonthField(required=False)
     currency = forms.ChoiceField(choices=ANY_CURRENCY, required=False)
     expiring = forms.BooleanField(required=False)
     approved = forms.BooleanField(required=False)
