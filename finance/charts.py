@@ -62,9 +62,11 @@ def _svg(width: int, height: int, label: str, body: list[str]) -> SafeString:
     return mark_safe(head + "".join(body) + "</svg>")  # noqa: S308
 
 
-def bar_chart(bars: Sequence[Bar], *, label: str, width: int = 560) -> SafeString:
+def bar_chart(
+    bars: Sequence[Bar], *, label: str, width: int = 560, label_width: int = 170
+) -> SafeString:
     """Horizontal bars, one a row: the label at the left, the bar, its value at its end."""
-    row, gap, label_width, value_width = 26, 6, 170, 130
+    row, gap, value_width = 26, 6, 130
     area = width - label_width - value_width
     height = max(1, len(bars)) * (row + gap) + gap
     top = max((_num(b.value) for b in bars), default=0.0)
@@ -105,7 +107,8 @@ def column_chart(
     left, bottom, top_pad = 8, 26, 22
     plot = height - bottom - top_pad
     slot = (width - left * 2) / max(1, len(columns))
-    bar_width = slot * 0.62
+    # A few columns stay columns, not walls.
+    bar_width = min(slot * 0.62, 64.0)
     tallest = max((sum(_num(p.value) for p in c.parts) for c in columns), default=0.0)
     body = [
         f'<line class="axis" x1="{left}" y1="{top_pad + plot}" x2="{width - left}" '

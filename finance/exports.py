@@ -20,6 +20,7 @@ Every cell is typed as a finance clerk expects:
 from __future__ import annotations
 
 import datetime
+import functools
 import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
@@ -57,8 +58,9 @@ def clean_text(value: object) -> str:
     """``value`` as text that an XLSX file can hold: characters XML 1.0 forbids removed,
     at most Excel's cell length."""
     text = str(value)
-    text = ILLEGAL_CHARACTERS_RE.sub("", text)
-    text = _SURROGATES.sub("", text)
+    # Printable text holds no control character and no surrogate: most cells skip both scans.
+    if not text.isprintable():
+        text = _SURROGATES.sub("", ILLEGAL_CHARACTERS_RE.sub("", text))
     return text[:MAX_CELL_TEXT]
 
 
@@ -77,6 +79,7 @@ def safe_text(sheet: Sheet, value: object, *, font: Font | None = None) -> Any:
     return cell
 
 
+@functools.cache
 def money_format(currency: str) -> str:
     places = minor_unit(currency)
     decimals = "." + "0" * places if places else ""
@@ -99,6 +102,8 @@ def date_cell(sheet: Sheet, value: datetime.date | None) -> Any:
         # Excel has no time zones: timestamps are written in UTC, and the header says so.
         if value.tzinfo is not None:
             value = value.astimezone(datetime.UTC).replace(tzinfo=None)
+        # To the second: a fraction of a second is noise in a day's fraction.
+        value = value.replace(microsecond=0)
         cell = WriteOnlyCell(sheet, value)
         cell.number_format = DATETIME_FORMAT
         return cell

@@ -224,7 +224,7 @@ def build(d: selectors.Dashboard) -> list[Panel]:
     turnaround_bars = []
     for i, t in enumerate(d.turnaround):
         href = _url(quotes, approved=1) if i == 0 else _url(quotes)
-        for name, value in (("median", t.median), ("90th percentile", t.p90)):
+        for name, value in (("median", t.median), ("90th pct.", t.p90)):
             hours = Decimal(value.total_seconds() / 3600).quantize(Decimal("0.1")) if value else 0
             turnaround_bars.append(
                 charts.Bar(f"{t.label}, {name}", hours, _days(value), href, series=i * 2)
@@ -233,7 +233,11 @@ def build(d: selectors.Dashboard) -> list[Panel]:
         Panel(
             "turnaround",
             "Approval turnaround (last 12 months)",
-            charts.bar_chart(turnaround_bars, label="Approval turnaround, median and 90th pct."),
+            charts.bar_chart(
+                turnaround_bars,
+                label="Approval turnaround, median and 90th percentile",
+                label_width=210,
+            ),
             ("Step", "Revisions", "Median", "90th percentile"),
             [
                 (

@@ -1,10 +1,10 @@
 """Demo quotes over the last twelve months for the finance dashboards and registers.
 
 Acme (USD) and Globex (EUR) each get one quote a month, built through the real services and
-flows (accepted on a new PO, rejected, changes requested and re-sent, expired, withdrawn, still
-sent, waiting for deal desk, draft), then moved back in time to the month it belongs to: the
-services stamp "now", and a dashboard of one day says nothing. The Billing Center demo already
-holds a year of invoices for OV-2000101, and the PO demo the Acme and Globex ledgers.
+flows (accepted on the account's main demo PO, rejected, changes requested, expired, withdrawn,
+still sent, waiting for deal desk, draft), then moved back in time to the month it belongs to:
+the services stamp "now", and a dashboard of one day says nothing. The Billing Center demo
+already holds a year of invoices for OV-2000101, and the PO demo the Acme and Globex ledgers.
 
 Idempotent: an account that has these quotes already is left alone. Lives in ``workflows``
 because it drives the flows.
@@ -30,6 +30,7 @@ from . import services as flow_services
 from .demo import _people
 
 TITLE = "Finance demo"
+MAIN_PO = {"OV-1002345": "ACME-PO-2026-001", "OV-1002346": "GX-4500012345"}
 # Statuses whose validity date may move back with the quote (a sent or waiting one must stay
 # valid to be acted on).
 FINAL = ("accepted", "rejected", "expired", "withdrawn", "superseded", "changes_requested")
@@ -44,9 +45,9 @@ OUTCOMES = (
     "withdrawn",
     "accepted",
     "rejected",
-    "sent_soon",
-    "pending",
     "draft",
+    "pending",
+    "sent_soon",
 )
 
 
@@ -87,7 +88,7 @@ def _send(quote: Quote, rep: User, desk: User) -> None:
 
 def _build(account: Account, month: int, outcome: str, people, desk: User) -> Quote:
     contact, controller, rep = people
-    seats = 10 + 7 * month
+    seats = 5 + 3 * month
     # Every third quote crosses the 15 % line-discount rule and waits for deal desk.
     discount = "20" if month % 3 == 0 else "5"
     quote = _quote(account, rep, f"{TITLE}: {account.name} month {month + 1}", seats, discount)
@@ -98,16 +99,18 @@ def _build(account: Account, month: int, outcome: str, people, desk: User) -> Qu
         return quote
     _send(quote, rep, desk)
     if outcome == "accepted":
-        flow_services.quote_accept(
-            quote=quote,
-            actor=contact,
-            new_po=NewPurchaseOrder(
+        # Drawn on the account's main demo PO (the PO demo's ledger stays as it describes it);
+        # on a PO of its own if that one is missing.
+        po = PurchaseOrder.objects.filter(account=account, number=MAIN_PO[account.number]).first()
+        new_po = None
+        if po is None:
+            new_po = NewPurchaseOrder(
                 number=f"{account.number}-FIN-{month + 1:02d}",
                 amount=Decimal(400 * seats),
                 valid_from=timezone.localdate() - timedelta(days=400),
-                valid_to=timezone.localdate() + timedelta(days=20 + 15 * month),
-            ),
-        )
+                valid_to=timezone.localdate() + timedelta(days=200),
+            )
+        flow_services.quote_accept(quote=quote, actor=contact, purchase_order=po, new_po=new_po)
     elif outcome == "rejected":
         flow_services.quote_decline(
             quote=quote, actor=controller, action=Action.REJECT, comment="Over budget this year"
