@@ -3,7 +3,9 @@
 Builds a SQLite database of its own (in a temporary directory, dropped after) holding 100,000
 quote revisions (10,000 of them on one account), then in the same run:
 
-* **throughput**: the register exported end to end (``finance.services.workbook_write``: the
+* **throughput**: the best of three interleaved rounds, in CPU time of the process (the machine
+  is shared: wall-clock time measures the neighbours as much as us; it is reported too), of
+  the register exported end to end (``finance.services.workbook_write``: the
   rows read from the database in batches, every text cell through ``safe_text``, amounts and
   dates typed) against bare openpyxl in write-only mode with lxml writing the same rows, already
   in memory, as the same typed cells (amounts and dates with their number formats; text as plain
@@ -196,12 +198,13 @@ def _rows_in_memory() -> list[list]:
         user=user, register="quotes", filters=selectors.ExportFilters()
     ):
         values = []
-        for column in columns:
-            value = row[column.key]
+        currency = row[[c.key for c in columns].index("currency")]
+        for index, column in enumerate(columns):
+            value = row[index]
             if value == "":
                 value = None
             if column.kind == "money" and value is not None:
-                value = round_money(value, row["currency"])
+                value = round_money(value, currency)
             if isinstance(value, datetime.datetime):
                 value = value.astimezone(datetime.UTC).replace(tzinfo=None)
             values.append(value)
@@ -235,7 +238,9 @@ def main() -> int:
     parser.add_argument("--rows", type=int, default=100_000)
     parser.add_argument("--small", type=int, default=10_000)
     parser.add_argument("--output", default=str(ROOT / "bench" / "RESULTS-export.md"))
-    parser.add_argument("--memory-child", nargs=2, metavar=("DB", "ACCOUNT"), help=argparse.SUPPRESS)
+    parser.add_argument(
+        "--memory-child", nargs=2, metavar=("DB", "ACCOUNT"), help=argparse.SUPPRESS
+    )
     args = parser.parse_args()
     if args.memory_child:
         memory_child(*args.memory_child)
@@ -256,21 +261,25 @@ def main() -> int:
         _our_export(SMALL_ACCOUNT, str(Path(directory) / "warm.xlsx"))
         _bare_export(rows[: args.small], str(Path(directory) / "warm.xlsx"))
         # The machine is shared: the best of three rounds each, interleaved, is compared.
-        ours_times, bare_times = [], []
+        ours_times, bare_times, ours_wall, bare_wall = [], [], [], []
         for round_number in range(ROUNDS):
-            start = time.perf_counter()
+            start, wall = time.process_time(), time.perf_counter()
             written = _our_export(None, str(Path(directory) / "ours.xlsx"))
-            ours_times.append(time.perf_counter() - start)
-            start = time.perf_counter()
+            ours_times.append(time.process_time() - start)
+            ours_wall.append(time.perf_counter() - wall)
+            start, wall = time.process_time(), time.perf_counter()
             _bare_export(rows, str(Path(directory) / "bare.xlsx"))
-            bare_times.append(time.perf_counter() - start)
+            bare_times.append(time.process_time() - start)
+            bare_wall.append(time.perf_counter() - wall)
             write(
-                f"  round {round_number + 1}: ours {ours_times[-1]:.2f} s, "
-                f"bare {bare_times[-1]:.2f} s"
+                f"  round {round_number + 1}: ours {ours_times[-1]:.2f} s CPU "
+                f"({ours_wall[-1]:.2f} s wall), bare {bare_times[-1]:.2f} s CPU "
+                f"({bare_wall[-1]:.2f} s wall)"
             )
         assert written == len(rows) == args.rows, (written, len(rows))
         ours, bare = min(ours_times), min(bare_times)
         ratio = (args.rows / ours) / (args.rows / bare)
+        wall_ratio = min(bare_wall) / min(ours_wall)
         size = (Path(directory) / "ours.xlsx").stat().st_size
         del rows
 
@@ -293,12 +302,14 @@ def main() -> int:
         [
             "| measure | value | goal | met |",
             "|---|---|---|---|",
-            f"| quotes register, {args.rows:,} rows, ours (DB → xlsx) | {ours:.2f} s "
-            f"({args.rows / ours:,.0f} rows/s), {size / 2**20:.1f} MiB | | |",
-            f"| same rows, bare openpyxl write-only + lxml | {bare:.2f} s "
-            f"({args.rows / bare:,.0f} rows/s) | | |",
-            f"| throughput ours / bare | {ratio:.2f}× | ≥ {THROUGHPUT_GOAL}× | "
+            f"| quotes register, {args.rows:,} rows, ours (DB → xlsx) | {ours:.2f} s CPU "
+            f"({args.rows / ours:,.0f} rows/s; {min(ours_wall):.2f} s wall), "
+            f"{size / 2**20:.1f} MiB | | |",
+            f"| same rows, bare openpyxl write-only + lxml | {bare:.2f} s CPU "
+            f"({args.rows / bare:,.0f} rows/s; {min(bare_wall):.2f} s wall) | | |",
+            f"| throughput ours / bare (CPU time) | {ratio:.2f}× | ≥ {THROUGHPUT_GOAL}× | "
             f"{'yes' if ok_speed else 'NO'} |",
+            f"| throughput ours / bare (wall clock, for reference) | {wall_ratio:.2f}× | | |",
             f"| peak Python memory, {memory['small']['rows']:,} rows | "
             f"{memory['small']['peak'] / 2**20:.1f} MiB (maxrss "
             f"{memory['small']['maxrss_kb'] / 1024:.0f} MiB) | | |",

@@ -24,13 +24,14 @@ import functools
 import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from typing import IO, Any
 
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+from openpyxl.cell.cell import ERROR_CODES, ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Font
+from openpyxl.styles.numbers import FORMAT_DATE_DATETIME, FORMAT_DATE_YYYYMMDD2
 from openpyxl.utils import get_column_letter
 
 from quotes.money import minor_unit, round_money
@@ -44,8 +45,10 @@ FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\n")
 # Lone surrogates cannot be encoded as XML either (a browser form can post them).
 _SURROGATES = re.compile("[\ud800-\udfff]")
 
-DATE_FORMAT = "yyyy-mm-dd"
-DATETIME_FORMAT = "yyyy-mm-dd hh:mm"
+# openpyxl's own formats for dates and date-times (``openpyxl.cell.cell.TIME_FORMATS``): a date
+# value handed over as it is gets them without a cell object of ours.
+DATE_FORMAT = FORMAT_DATE_YYYYMMDD2  # 2026-03-31
+DATETIME_FORMAT = FORMAT_DATE_DATETIME  # 2026-03-31 14:05:00
 QUANTITY_FORMAT = "#,##0.##"
 PERCENT_FORMAT = "0.00"
 BOLD = Font(bold=True)
@@ -64,18 +67,27 @@ def clean_text(value: object) -> str:
     return text[:MAX_CELL_TEXT]
 
 
-def safe_text(sheet: Sheet, value: object, *, font: Font | None = None) -> Any:
-    """The one way text enters a workbook: a cell forced to the string type, so ``=HYPERLINK(…)``,
-    ``+1``, ``-1``, ``@SUM(…)``, ``#N/A`` and tab- or CR-prefixed text stay text."""
+def safe_text(sheet: Sheet, value: object, *, font: Font | None = None, cell: Any = None) -> Any:
+    """The one way text enters a workbook, always as text: ``=HYPERLINK(…)``, ``+1``, ``-1``,
+    ``@SUM(…)``, ``#N/A`` and tab- or CR-prefixed text stay text.
+
+    Text that could be read as anything else becomes a cell forced to the string type and
+    marked "quote prefix" (Excel's leading apostrophe: it stays text when edited); any other
+    text is handed to openpyxl as the plain string, which it types as a string (it reads only
+    ``=…`` as a formula and the error codes as errors, both of which take the first path).
+    ``cell``: a forced-text cell of this column to reuse (see ``_RowWriter``)."""
     text = clean_text(value)
-    cell = WriteOnlyCell(sheet, text)
+    if font is None and not text.startswith(FORMULA_STARTS) and text not in ERROR_CODES:
+        return text
+    if cell is None:
+        cell = WriteOnlyCell(sheet)
+        cell.quotePrefix = True
+        if font is not None:
+            cell.font = font
+    cell.value = text
     # Assigning a value lets openpyxl guess its type (``=…`` a formula, ``#N/A`` an error);
     # the type is set afterwards so the guess never reaches the file.
     cell.data_type = "s"
-    if text.startswith(FORMULA_STARTS):
-        cell.quotePrefix = True
-    if font is not None:
-        cell.font = font
     return cell
 
 
@@ -87,36 +99,35 @@ def money_format(currency: str) -> str:
     return f'#,##0{decimals} "{currency}"'
 
 
-def money_cell(sheet: Sheet, amount: Decimal | None, currency: str) -> Any:
-    if amount is None:
-        return None
-    cell = WriteOnlyCell(sheet, round_money(amount, currency))
-    cell.number_format = money_format(currency)
+@functools.cache
+def _quantum(currency: str) -> Decimal:
+    return round_money(Decimal(1), currency)
+
+
+def money_cell(sheet: Sheet, amount: Decimal, currency: str, *, cell: Any = None) -> Any:
+    """An amount rounded by the one rule (``quotes.money.round_money``: half up to the
+    currency's minor unit; its quantum looked up once per currency, not per cell), in the
+    currency's number format."""
+    if cell is None:
+        cell = WriteOnlyCell(sheet)
+        cell.number_format = money_format(currency)
+    cell.value = amount.quantize(_quantum(currency), rounding=ROUND_HALF_UP)
     return cell
 
 
-def date_cell(sheet: Sheet, value: datetime.date | None) -> Any:
-    if value is None:
-        return None
-    if isinstance(value, datetime.datetime):
-        # Excel has no time zones: timestamps are written in UTC, and the header says so.
-        if value.tzinfo is not None:
-            value = value.astimezone(datetime.UTC).replace(tzinfo=None)
-        # To the second: a fraction of a second is noise in a day's fraction.
-        value = value.replace(microsecond=0)
-        cell = WriteOnlyCell(sheet, value)
-        cell.number_format = DATETIME_FORMAT
-        return cell
-    cell = WriteOnlyCell(sheet, value)
-    cell.number_format = DATE_FORMAT
-    return cell
+def utc_naive(value: datetime.datetime) -> datetime.datetime:
+    # Excel has no time zones: timestamps are written in UTC (the headers say so), to the
+    # second (a fraction of a second is noise in a day's fraction).
+    if value.tzinfo is not None:
+        value = value.astimezone(datetime.UTC).replace(tzinfo=None, microsecond=0)
+    return value.replace(microsecond=0) if value.microsecond else value
 
 
-def number_cell(sheet: Sheet, value: Decimal | int | None, fmt: str) -> Any:
-    if value is None:
-        return None
-    cell = WriteOnlyCell(sheet, value)
-    cell.number_format = fmt
+def number_cell(sheet: Sheet, value: Decimal | int, fmt: str, *, cell: Any = None) -> Any:
+    if cell is None:
+        cell = WriteOnlyCell(sheet)
+        cell.number_format = fmt
+    cell.value = value
     return cell
 
 
@@ -317,40 +328,86 @@ def file_name(choice: str, generated_at: datetime.datetime) -> str:
 # --- writing -------------------------------------------------------------------------------------
 
 
-def _row_cells(sheet: Sheet, columns: tuple[Column, ...], row: dict) -> list:
-    currency = row["currency"]
-    cells: list = []
-    for column in columns:
-        value = row[column.key]
-        kind = column.kind
-        if value is None or value == "":
-            cells.append(None)
-        elif kind == TEXT:
-            cells.append(safe_text(sheet, value))
-        elif kind == MONEY:
-            cells.append(money_cell(sheet, value, currency))
-        elif kind in (DATE, DATETIME):
-            cells.append(date_cell(sheet, value))
-        elif kind == INTEGER:
-            cells.append(value)  # an int is only ever a number
-        elif kind == QUANTITY:
-            cells.append(number_cell(sheet, value, QUANTITY_FORMAT))
-        else:
-            cells.append(number_cell(sheet, value, PERCENT_FORMAT))
-    return cells
+class _RowWriter:
+    """Turns a register's row into its cells, by a plan made once per sheet: each column's
+    key and the function that makes its cell. A styled cell (a number format, a forced text
+    type) is made once per column (and currency) and reused for every row: a write-only sheet
+    writes each row out as it is appended, before the next one reuses the cell, and making and
+    styling a cell object per value is most of openpyxl's cost per cell."""
+
+    def __init__(self, sheet: Sheet, columns: tuple[Column, ...]):
+        self.sheet = sheet
+        self.reused: dict[tuple[int, str], Any] = {}
+        self.plan = [
+            (column.key, self._maker(index, column.kind)) for index, column in enumerate(columns)
+        ]
+        self.currency = [column.key for column in columns].index("currency")
+
+    def _maker(self, index: int, kind: str) -> Callable[[Any, str], Any]:
+        sheet, reused = self.sheet, self.reused
+
+        def keep(slot: tuple[int, str], made: Any) -> Any:
+            if not isinstance(made, str):
+                reused[slot] = made
+            return made
+
+        slot = (index, "")
+        if kind == INTEGER:
+            return lambda value, currency: value  # an int is only ever a number
+        if kind == TEXT:
+            return lambda value, currency: (
+                safe_text(sheet, value, cell=reused[slot])
+                if slot in reused
+                else keep(slot, safe_text(sheet, value))
+            )
+        if kind == MONEY:
+
+            def money(value: Any, currency: str) -> Any:
+                by_currency = (index, currency)
+                cell = reused.get(by_currency)
+                if cell is None:
+                    return keep(by_currency, money_cell(sheet, value, currency))
+                return money_cell(sheet, value, currency, cell=cell)
+
+            return money
+        if kind == DATE:
+            return lambda value, currency: value  # openpyxl formats a date as DATE_FORMAT
+        if kind == DATETIME:
+            return lambda value, currency: utc_naive(value)  # and this as DATETIME_FORMAT
+        fmt = QUANTITY_FORMAT if kind == QUANTITY else PERCENT_FORMAT
+        return lambda value, currency: (
+            number_cell(sheet, value, fmt, cell=reused[slot])
+            if slot in reused
+            else keep(slot, number_cell(sheet, value, fmt))
+        )
+
+    def cells(self, row: dict | tuple) -> list:
+        if isinstance(row, tuple):
+            # A row as a tuple holds the columns in order (see ``write_register``).
+            currency = row[self.currency]
+            return [
+                None if (value := row[index]) is None or value == "" else make(value, currency)
+                for index, (_key, make) in enumerate(self.plan)
+            ]
+        currency = row["currency"]
+        return [
+            None if (value := row[key]) is None or value == "" else make(value, currency)
+            for key, make in self.plan
+        ]
 
 
 def write_register(
     workbook: Workbook,
     register: Register,
-    rows: Iterable[dict],
+    rows: Iterable[dict | tuple],
     *,
     subtitle: str,
     progress: Callable[[int], None] | None = None,
 ) -> int:
     """Adds ``register``'s sheet to the write-only ``workbook``: a title row (which register,
     which filter, when), a bold header frozen above the rows, an autofilter over them, each
-    column as wide as its kind needs. Returns the number of rows written."""
+    column as wide as its kind needs. A row is a dict by column key, or a tuple of the values
+    in the columns' order. Returns the number of rows written."""
     sheet = workbook.create_sheet(register.sheet)
     columns = register.columns
     for index, column in enumerate(columns, start=1):
@@ -358,9 +415,10 @@ def write_register(
     sheet.freeze_panes = "A3"
     sheet.append([safe_text(sheet, f"{register.title} — {subtitle}", font=TITLE)])
     sheet.append([safe_text(sheet, column.header, font=BOLD) for column in columns])
+    writer = _RowWriter(sheet, columns)
     count = 0
     for row in rows:
-        sheet.append(_row_cells(sheet, columns, row))
+        sheet.append(writer.cells(row))
         count += 1
         if progress is not None and count % 5000 == 0:
             progress(count)

@@ -99,7 +99,7 @@ def test_quote_amounts_are_numbers_equal_to_the_database_in_the_currency_format(
         assert row["Created (UTC)"].is_date
         created = revision.created_at.astimezone(datetime.UTC).replace(tzinfo=None)
         assert row["Created (UTC)"].value == created.replace(microsecond=0)
-        assert row["Created (UTC)"].number_format == "yyyy-mm-dd hh:mm"
+        assert row["Created (UTC)"].number_format == "yyyy-mm-dd h:mm:ss"
         assert row["Account number"].data_type == "s"
     accepted = next(r for r in rows if r["Status"].value == "Accepted")
     assert accepted["PO number"].value == "PO-A-1"
