@@ -1,10 +1,11 @@
 """Demo quotes over the last twelve months for the finance dashboards and registers.
 
-Acme (USD) and Globex (EUR) each get one quote a month, built through the real services and
-flows (accepted on the account's main demo PO, rejected, changes requested, expired, withdrawn,
-still sent, waiting for deal desk, draft), then moved back in time to the month it belongs to:
-the services stamp "now", and a dashboard of one day says nothing. The Billing Center demo
-already holds a year of invoices for OV-2000101, and the PO demo the Acme and Globex ledgers.
+Acme (USD) gets one quote a month and Globex (EUR) one every other month, built through the
+real services and flows (accepted on the account's main demo PO, rejected, changes requested,
+expired, withdrawn, still sent, waiting for deal desk, draft), then moved back in time to the
+month it belongs to: the services stamp "now", and a dashboard of one day says nothing. The
+Billing Center demo already holds a year of invoices for OV-2000101, and the PO demo the Acme
+and Globex ledgers.
 
 Idempotent: an account that has these quotes already is left alone. Lives in ``workflows``
 because it drives the flows.
@@ -89,8 +90,9 @@ def _send(quote: Quote, rep: User, desk: User) -> None:
 def _build(account: Account, month: int, outcome: str, people, desk: User) -> Quote:
     contact, controller, rep = people
     seats = 5 + 3 * month
-    # Every third quote crosses the 15 % line-discount rule and waits for deal desk.
-    discount = "20" if month % 3 == 0 else "5"
+    # Every third quote (and the one left waiting) crosses the 15 % line-discount rule: deal
+    # desk approves it (or has yet to).
+    discount = "20" if month % 3 == 0 or outcome == "pending" else "5"
     quote = _quote(account, rep, f"{TITLE}: {account.name} month {month + 1}", seats, discount)
     if outcome == "draft":
         return quote
@@ -140,7 +142,8 @@ def _move_back(quote: Quote, days: int, decided_after: timedelta) -> None:
         if revision.submitted_at:
             fields["submitted_at"] = created + timedelta(hours=1)
         if revision.approved_at:
-            fields["approved_at"] = created + timedelta(hours=5 + days % 30)
+            # Deal desk takes from two hours to two days, varying by month.
+            fields["approved_at"] = created + timedelta(hours=2 + (days // 30 * 7) % 47)
         if revision.sent_at:
             fields["sent_at"] = created + timedelta(hours=6 + days % 30)
         if revision.decided_at:
@@ -170,6 +173,10 @@ def load(progress: Callable[[str], None] = print) -> int:
             continue
         people = _people(account)
         for month, outcome in enumerate(OUTCOMES):
+            # Globex (the euro account) every other month: the euro charts have their data,
+            # and the seed stays quick (each quote goes through the flow and renders its PDF).
+            if number != "OV-1002345" and month % 2 and outcome != "sent_soon":
+                continue
             quote = _build(account, month, outcome, people, desk)
             # The oldest quote eleven months back, the newest this month (the open ones stay
             # recent: a sent quote must still be valid).
@@ -177,6 +184,6 @@ def load(progress: Callable[[str], None] = print) -> int:
             if outcome == "sent_soon":
                 continue
             _move_back(quote, days, decided_after=timedelta(days=1 + month % 5, hours=month))
-        progress(f"  {number}: twelve months of quotes (accepted, rejected, expired, open…)")
+        progress(f"  {number}: a year of quotes (accepted, rejected, expired, open…)")
         done += 1
     return done
