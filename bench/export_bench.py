@@ -145,6 +145,7 @@ def _bare_export(rows: list[list], out_path: str) -> int:
     from openpyxl import Workbook
     from openpyxl.cell import WriteOnlyCell
     from openpyxl.styles import Font
+    from openpyxl.utils import get_column_letter
 
     from finance.exports import DATE_FORMAT, DATETIME_FORMAT, REGISTERS, money_format
 
@@ -177,7 +178,8 @@ def _bare_export(rows: list[list], out_path: str) -> int:
                 cell.number_format = DATETIME_FORMAT
             cells.append(cell)
         sheet.append(cells)
-    sheet.auto_filter.ref = f"A2:R{len(rows) + 2}"
+    last = get_column_letter(len(register.columns))
+    sheet.auto_filter.ref = f"A2:{last}{len(rows) + 2}"
     workbook.save(out_path)
     return len(rows)
 

@@ -14,7 +14,8 @@ busy spell of the machine slows every page alike. Prints a Markdown table and wr
 * every list page (quote list, inbox, staff home) at least 0.5x the bare page's throughput, for
   the billing contact, the representative on 50 accounts, deal desk and finance;
 * a representative's quote list at 1,000 accounts within 1.5x of the same at 10 accounts;
-* the quote page with 500 lines at most 3x the 20-line page.
+* the quote page with 500 lines at most 3x the 20-line page;
+* every staff dashboard (``/finance/dashboard/``, issue 13) under 0.5 s median.
 
 ``--permissions generic`` measures the same pages with the per-account grants read from
 guardian's generic tables (text ``object_pk``, as before the direct foreign-key tables).

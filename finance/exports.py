@@ -118,9 +118,12 @@ def money_cell(sheet: Sheet, amount: Decimal, currency: str, *, cell: Any = None
 def utc_naive(value: datetime.datetime) -> datetime.datetime:
     # Excel has no time zones: timestamps are written in UTC (the headers say so), to the
     # second (a fraction of a second is noise in a day's fraction).
-    if value.tzinfo is not None:
-        value = value.astimezone(datetime.UTC).replace(tzinfo=None, microsecond=0)
-    return value.replace(microsecond=0) if value.microsecond else value
+    zone = value.tzinfo
+    if zone is None:
+        return value.replace(microsecond=0) if value.microsecond else value
+    if zone is not datetime.UTC:  # the database hands timestamps over in UTC already
+        value = value.astimezone(datetime.UTC)
+    return value.replace(tzinfo=None, microsecond=0)
 
 
 def number_cell(sheet: Sheet, value: Decimal | int, fmt: str, *, cell: Any = None) -> Any:
@@ -192,7 +195,6 @@ REGISTERS: dict[str, Register] = {
                 ("Currency", "currency", TEXT, 9),
                 ("PO number", "po_number", TEXT, 18),
                 ("Approved by", "approver", TEXT, 22),
-                ("Approved (UTC)", "approved_at", DATETIME, 17),
             ),
             "revision created",
         ),

@@ -188,7 +188,9 @@ def _quotes(user: User, filters: ExportFilters) -> Iterator[dict]:
     }
     keys = [column.key for column in REGISTERS["quotes"].columns]
     rows = (
-        revisions.order_by("quote__number", "number")
+        # The unique (quote, number) index serves this order: no sort of the whole register
+        # (quote ids follow quote numbers, both issued in sequence).
+        revisions.order_by("quote_id", "number")
         .annotate(**{f"x_{key}": value for key, value in expressions.items()})
         .values_list(*[f"x_{key}" if key in expressions else key for key in keys])
     )
@@ -207,7 +209,7 @@ def _quote_lines(user: User, filters: ExportFilters) -> Iterator[dict]:
         currency="revision__currency",
         register="quote_lines",
     )
-    rows = lines.order_by("revision__quote__number", "revision__number", "position").values(
+    rows = lines.order_by("revision_id", "position").values(
         "revision__quote__number",
         "revision__number",
         "revision__quote__account__number",
