@@ -15,18 +15,29 @@ class AuditAction(models.TextChoices):
     QUOTE_CREATED = "quote.created", "Quote created"
     QUOTE_EDITED = "quote.edited", "Quote edited"
     QUOTE_SUBMITTED = "quote.submitted", "Quote submitted"
-    QUOTE_APPROVAL_REQUIRED = "quote.approval_required", "Quote needs deal-desk approval"
+    QUOTE_APPROVAL_REQUIRED = "quote.approval_required", "Quote needs internal approval"
     QUOTE_APPROVED = "quote.approved", "Quote approved by deal desk"
     QUOTE_SENT_BACK = "quote.sent_back", "Quote sent back by deal desk"
     QUOTE_APPROVAL_VOIDED = "quote.approval_voided", "Approval voided by a material edit"
+    QUOTE_APPROVAL_CARRIED = "quote.approval_carried", "Earlier approval carried over"
+    QUOTE_FINANCE_APPROVED = "quote.finance_approved", "Quote approved by finance"
+    QUOTE_FINANCE_SENT_BACK = "quote.finance_sent_back", "Quote sent back by finance"
     QUOTE_SENT = "quote.sent", "Quote sent to the customer"
     QUOTE_ACCEPTED = "quote.accepted", "Quote accepted"
+    QUOTE_FIRST_ACCEPTANCE = (
+        "quote.first_acceptance",
+        "Accepted by a first billing contact, awaiting a second",
+    )
     QUOTE_REJECTED = "quote.rejected", "Quote rejected"
     QUOTE_CHANGES_REQUESTED = "quote.changes_requested", "Changes requested"
     QUOTE_REVISED = "quote.revised", "New revision drafted"
     QUOTE_EXPIRED = "quote.expired", "Quote expired"
     QUOTE_WITHDRAWN = "quote.withdrawn", "Quote withdrawn"
     QUOTE_REMINDER_SENT = "quote.reminder_sent", "Expiry reminder sent"
+    ACCOUNT_SECOND_ACCEPTANCE_SET = (
+        "account.second_acceptance_set",
+        "Amount above which quotes need two billing contacts changed",
+    )
     CONTACT_CHANGE_PROPOSED = "contact_change.proposed", "Billing-contact change proposed"
     CONTACT_CHANGE_CONFIRMED = "contact_change.confirmed", "Billing-contact change confirmed"
     CONTACT_CHANGE_DECLINED = "contact_change.declined", "Billing-contact change declined"

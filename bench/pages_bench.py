@@ -116,10 +116,10 @@ def use_generic_permissions() -> None:
         user_keys = UserObjectPermission.objects.filter(
             user=user, content_type=ctype, permission__codename=codename
         ).values("object_pk")
-        return (
+        return list(
             Account.objects.annotate(key=Cast("pk", CharField()))
             .filter(key__in=keys.union(user_keys))
-            .values("pk")
+            .values_list("pk", flat=True)
         )
 
     def permissions_by_account(user, accounts):
@@ -135,10 +135,7 @@ def use_generic_permissions() -> None:
         return {int(k): frozenset(v) | wide for k, v in found.items()}
 
     def account_ids_by_permission(user, codenames):
-        return {
-            c: list(account_ids_with_permission(user, c).values_list("pk", flat=True))
-            for c in codenames
-        }
+        return {c: account_ids_with_permission(user, c) for c in codenames}
 
     permissions.account_ids_with_permission = account_ids_with_permission
     permissions.account_ids_by_permission = account_ids_by_permission
@@ -150,6 +147,7 @@ def prepare(args, write):
     from django.test import Client
 
     from contacts.models import Membership, MembershipRole, StaffRole, User
+    from quotes.policy import Action
     from workflows import scale
     from workflows import services as flow_services
 
@@ -187,6 +185,11 @@ def prepare(args, write):
         quote.refresh_from_db()
         if quote.current_revision.status == "pending_approval":  # a big one crosses a rule
             flow_services.quote_approve(quote=quote, actor=people.deal_desk, comment="ok")
+            quote.refresh_from_db()
+        if quote.current_revision.status == "pending_finance":  # and a finance-tier one
+            flow_services.quote_approve(
+                quote=quote, actor=people.finance, comment="ok", action=Action.FINANCE_APPROVE
+            )
         quotes[lines] = quote.number
     from django.db import connection
 

@@ -60,7 +60,15 @@ class MembershipInline(admin.TabularInline):
 
 @admin.register(Account)
 class AccountAdmin(admin.ModelAdmin):
-    list_display = ("number", "name", "kind", "currency", "time_zone", "po_required")
+    list_display = (
+        "number",
+        "name",
+        "kind",
+        "currency",
+        "time_zone",
+        "po_required",
+        "second_acceptance_above",
+    )
     list_filter = ("kind", "currency")
     search_fields = ("number", "name")
     inlines = [MembershipInline]

@@ -170,3 +170,16 @@ class ContactChangeDecisionForm(forms.Form):
         if cleaned.get("decision") == "decline" and not cleaned.get("comment", "").strip():
             self.add_error("comment", "Say why you decline: the billing contacts are told.")
         return cleaned
+
+
+class SecondAcceptanceAmountForm(forms.Form):
+    """The amount above which a quote needs two different billing contacts to accept it."""
+
+    amount = forms.DecimalField(
+        label="Second billing contact needed above",
+        required=False,
+        min_value=0,
+        max_digits=14,
+        decimal_places=2,
+        help_text="In the account's currency. Leave empty so that one billing contact is enough.",
+    )

@@ -1,4 +1,7 @@
+from decimal import Decimal
+
 from django.contrib.auth.models import AbstractUser, UserManager
+from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models.functions import Lower
 from django.utils.crypto import salted_hmac
@@ -54,6 +57,10 @@ class User(AbstractUser):
     # Part of the session hash: bumping it ends every session of this user at their next
     # request (removed contact, reset password) without scanning the session table.
     session_epoch = models.PositiveIntegerField(default=0, editable=False)
+    # Bumped by every grant and revocation (``contacts.permissions``, in the same transaction):
+    # part of the key under which the person's account ids per right are cached, so a cached
+    # set is never read after their grants changed.
+    grants_version = models.PositiveIntegerField(default=0, editable=False)
 
     objects = LoginIdUserManager()  # type: ignore[misc]  # django-stubs declares it a ClassVar
 
@@ -108,6 +115,18 @@ class Account(models.Model):
         "PO required to accept a quote",
         default=False,
     )
+    # Above this total (in the account's currency) a quote needs two different billing contacts
+    # to accept it; empty: one is enough.
+    second_acceptance_above = models.DecimalField(
+        "second billing contact needed above",
+        max_digits=16,
+        decimal_places=4,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(Decimal(0))],
+        help_text="A quote whose total is above this amount needs two different billing contacts "
+        "to accept it. Leave empty for one.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -122,6 +141,7 @@ class Account(models.Model):
             ("review_po_change", "Review purchase-order changes"),
             ("review_contact_change", "Confirm billing-contact changes"),
             ("approve_deal", "Approve quotes that cross an approval rule"),
+            ("approve_finance", "Approve quotes that cross a finance-tier approval rule"),
         ]
 
     def __str__(self):

@@ -1,7 +1,10 @@
 """Reads, always scoped to the user who asks. An object of another account and an object that
 does not exist raise the same ``Http404``."""
 
-from django.db.models import Count, IntegerField, OuterRef, Prefetch, Q, QuerySet, Subquery
+from dataclasses import dataclass
+from typing import Any
+
+from django.db.models import Count, IntegerField, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 from django.http import Http404, HttpRequest
 
@@ -70,10 +73,9 @@ def staff_account_list(*, user: User) -> QuerySet[Account]:
     ).order_by(*ACCOUNT_LIST_ORDER)
 
 
-def staff_account_rows(accounts: QuerySet[Account]) -> QuerySet[Account]:
-    """What the staff home shows of each account, in constant queries: the billing-contact
-    count as a correlated count (for the page's rows only) and the primary contact and
-    representatives prefetched, with only the columns a row shows."""
+def staff_account_rows(accounts: QuerySet[Account]) -> QuerySet[Any, Any]:
+    """What the staff home shows of each account, as plain values (no model instances): its
+    columns and the billing-contact count, a correlated count for the page's rows only."""
     contact_count = (
         Membership.objects.filter(account=OuterRef("pk"), role=MembershipRole.BILLING_CONTACT)
         .order_by()
@@ -81,37 +83,50 @@ def staff_account_rows(accounts: QuerySet[Account]) -> QuerySet[Account]:
         .annotate(n=Count("pk"))
         .values("n")
     )
-    key_people = (
-        Membership.objects.filter(Q(is_primary=True) | Q(role=MembershipRole.REPRESENTATIVE))
-        .select_related("user")
-        .only("account_id", "role", "is_primary", *(f"user__{f}" for f in NAME_FIELDS))
-        .order_by("user__last_name", "user__first_name", "user__username")
+    return accounts.values("id", "number", "name", "kind", "currency").annotate(
+        billing_contact_count=Coalesce(Subquery(contact_count, output_field=IntegerField()), 0)
     )
-    return (
-        accounts.only("number", "name", "kind", "currency")
-        .annotate(
-            billing_contact_count=Coalesce(Subquery(contact_count, output_field=IntegerField()), 0)
-        )
-        .prefetch_related(Prefetch("memberships", queryset=key_people, to_attr="key_people"))
-    )
+
+
+@dataclass(frozen=True)
+class Person:
+    """A person as a list row names them."""
+
+    display_name: str
+    username: str
+
+
+def _person(first_name: str, last_name: str, username: str) -> Person:
+    # As ``User.display_name``: the full name, or the User ID when there is none.
+    return Person(f"{first_name} {last_name}".strip() or username, username)
 
 
 def staff_account_page(*, user: User, request: HttpRequest) -> Page:
-    """One page of ``staff_account_list``; each account carries ``primary`` (a ``User`` or
-    ``None``) and ``representatives`` (``User``s), sorted out once here, not per template
-    loop."""
+    """One page of ``staff_account_list``; each row (a dict) also carries ``primary`` (a
+    ``Person`` or ``None``) and ``representatives`` (``Person``s, by name), read for the page's
+    accounts in one more query."""
     page = keyset_page(
         staff_account_list(user=user),
         ordering=ACCOUNT_LIST_ORDER,
         request=request,
         rows=staff_account_rows,
     )
-    for account in page.rows:
-        people = account.key_people
-        account.primary = next((m.user for m in people if m.is_primary), None)
-        account.representatives = [
-            m.user for m in people if m.role == MembershipRole.REPRESENTATIVE
-        ]
+    key_people: dict[int, dict] = {
+        row["id"]: {"primary": None, "representatives": []} for row in page.rows
+    }
+    for account_id, is_primary, *name in (
+        Membership.objects.filter(account__any_of=list(key_people))
+        .filter(Q(is_primary=True) | Q(role=MembershipRole.REPRESENTATIVE))
+        .order_by(*(f"user__{f}" for f in ("last_name", "first_name", "username")))
+        .values_list("account_id", "is_primary", *(f"user__{f}" for f in NAME_FIELDS))
+    ):
+        people = key_people[account_id]
+        if is_primary:
+            people["primary"] = _person(*name)
+        else:
+            people["representatives"].append(_person(*name))
+    for row in page.rows:
+        row.update(key_people[row["id"]])
     return page
 
 

@@ -1,11 +1,13 @@
 """Writes for people, accounts and sign-in. Keyword-only, atomic; mail leaves on commit."""
 
+from decimal import Decimal
+
 from axes.utils import reset as axes_reset
 from django.conf import settings
 from django.contrib.auth import get_user_model, update_session_auth_hash
 from django.contrib.auth.tokens import default_token_generator
 from django.core import signing
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.mail import EmailMessage
 from django.db import IntegrityError, transaction
 from django.db.models import F
@@ -720,3 +722,30 @@ def invitation_login_url_name(user: User) -> str:
         role=MembershipRole.BILLING_CONTACT, account__kind=AccountKind.CORPORATE
     ).exists()
     return "contacts:corporate_login" if corporate else "contacts:login"
+
+
+@transaction.atomic
+def account_set_second_acceptance(
+    *, account: Account, actor: User, amount: Decimal | None, request: HttpRequest | None = None
+) -> Account:
+    """The account's representative sets the amount above which a quote needs two different
+    billing contacts to accept it (``None``: one is enough). Quotes already accepted once keep
+    the rule they were accepted under."""
+    if not permissions.has_account_permission(actor, "draft_quote", account):
+        raise PermissionDenied(f"draft_quote on {account.number}")
+    if amount is not None and amount < 0:
+        raise ValidationError("The amount cannot be negative.")
+    account = Account.objects.select_for_update().get(pk=account.pk)
+    before = account.second_acceptance_above
+    account.second_acceptance_above = amount
+    account.save(update_fields=["second_acceptance_above"])
+    audit_record(
+        action=AuditAction.ACCOUNT_SECOND_ACCEPTANCE_SET,
+        actor=actor,
+        account=account,
+        obj=account,
+        before={"amount": None if before is None else str(before)},
+        after={"amount": None if amount is None else str(amount)},
+        request=request,
+    )
+    return account

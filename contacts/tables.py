@@ -5,16 +5,20 @@ from django.utils.html import format_html, format_html_join
 
 from corp_billing.tables import Column, Table
 
+from .models import AccountKind
+
 
 def _primary(account):
-    person = account.primary
+    person = account["primary"]
     if person is None:
         return ""
     return format_html('{} <span class="muted">({})</span>', person.display_name, person.username)
 
 
 def _representatives(account):
-    return format_html_join("", "{}<br>", ((rep.display_name,) for rep in account.representatives))
+    return format_html_join(
+        "", "{}<br>", ((rep.display_name,) for rep in account["representatives"])
+    )
 
 
 def staff_account_table(accounts) -> Table:
@@ -25,15 +29,15 @@ def staff_account_table(accounts) -> Table:
         columns=(
             Column(
                 "Account number",
-                lambda a: a.number,
-                link=lambda a: f"{home}accounts/{a.number}/",
+                lambda a: a["number"],
+                link=lambda a: f"{home}accounts/{a['number']}/",
             ),
-            Column("Name", lambda a: a.name),
-            Column("Kind", lambda a: a.get_kind_display()),
-            Column("Currency", lambda a: a.currency),
+            Column("Name", lambda a: a["name"]),
+            Column("Kind", lambda a: AccountKind(a["kind"]).label),
+            Column("Currency", lambda a: a["currency"]),
             Column("Primary billing contact", _primary),
             Column("Representatives", _representatives),
-            Column("Billing contacts", lambda a: a.billing_contact_count, numeric=True),
+            Column("Billing contacts", lambda a: a["billing_contact_count"], numeric=True),
         ),
         rows=accounts,
         empty="No accounts are assigned to you yet.",

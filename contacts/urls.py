@@ -36,5 +36,10 @@ urlpatterns = [
         views.email_billing_admin,
         name="email_billing_admin",
     ),
+    path(
+        "accounts/<account_number:number>/second-acceptance/",
+        views.second_acceptance_amount,
+        name="second_acceptance_amount",
+    ),
     path("staff/", views.staff_home, name="staff_home"),
 ]

@@ -1,3 +1,5 @@
+from decimal import Decimal
+
 from django.contrib import messages
 from django.contrib.auth import login, logout
 from django.contrib.auth import views as auth_views
@@ -25,6 +27,7 @@ from .forms import (
     BillingAdminEmailForm,
     LoginForm,
     PasswordResetRequestForm,
+    SecondAcceptanceAmountForm,
     proposal_form,
 )
 from .tables import staff_account_table
@@ -147,7 +150,14 @@ def account_home(request, number: str):
     return account_page(request, account)
 
 
-def account_page(request, account, *, proposal=None, status: int = 200):
+def _amount_form(account):
+    above = account.second_acceptance_above
+    # Shown as the customer reads amounts (2 places), not as stored (4).
+    amount = above.quantize(Decimal("0.01")) if above is not None else None
+    return SecondAcceptanceAmountForm(initial={"amount": amount})
+
+
+def account_page(request, account, *, proposal=None, amount_form=None, status: int = 200):
     """The account's page. ``proposal`` is a bound contact-change form to show again with its
     errors (the workflow's propose view answers with this page when a proposal is refused)."""
     perms = permissions.account_permissions(request.user, account)
@@ -186,6 +196,7 @@ def account_page(request, account, *, proposal=None, status: int = 200):
             "perms": perms,
             "changes": page,
             "proposals": proposals,
+            "amount_form": amount_form or _amount_form(account),
         },
         status=status,
     )
@@ -227,6 +238,29 @@ def _member_account_or_404(request, number):
         # Billing contacts and staff are the billing admins: nothing to e-mail.
         raise Http404("No such page")
     return account
+
+
+@login_required
+@require_POST
+def second_acceptance_amount(request, number: str):
+    """The representative sets the amount above which quotes need two billing contacts."""
+    account = selectors.account_get_for_user(user=request.user, number=number)
+    form = SecondAcceptanceAmountForm(request.POST)
+    if "draft_quote" not in permissions.account_permissions(request.user, account):
+        raise Http404("No such account")
+    if not form.is_valid():
+        return account_page(request, account, amount_form=form, status=400)
+    amount = form.cleaned_data["amount"]
+    services.account_set_second_acceptance(
+        account=account, actor=request.user, amount=amount, request=request
+    )
+    if amount is None:
+        messages.success(request, "Saved: one billing contact is enough to accept a quote.")
+    else:
+        messages.success(
+            request, "Saved: quotes above that amount need two billing contacts to accept."
+        )
+    return redirect("contacts:account_home", number=account.number)
 
 
 @login_required

@@ -126,18 +126,58 @@ def _value(row, name: str):
     return value
 
 
-def cursor_filter(request, ordering: list[str], param: str = "page") -> tuple[Q | None, bool]:
-    """The cursor of ``request.GET[param]`` as a filter (``None`` on the first page or for a bad
-    cursor) and whether it pages backwards: for a query that must apply the page's bounds
-    inside sub-selects too (see ``workflows.selectors.inbox``)."""
+def cursor_values(request, ordering: list[str], param: str = "page") -> tuple[list | None, bool]:
+    """The ordering values of the cursor ``request.GET[param]`` (``None`` on the first page or
+    for a bad cursor) and whether it pages backwards: for a query that applies the page's
+    bounds itself (see ``workflows.selectors.inbox``)."""
     token = request.GET.get(param, "") if request is not None else ""
     if token[:1] not in ("a", "b"):
         return None, False
     values = _decode(token[1:], len(ordering))
     if values is None:
         return None, False
-    backwards = token[0] == "b"
-    return _after(ordering, values, reverse=backwards), backwards
+    return values, token[0] == "b"
+
+
+def keyset_after(ordering: list[str], values: list, backwards: bool) -> Q:
+    """Rows after the cursor ``values`` in ``ordering`` (before them, ``backwards``)."""
+    return _after(ordering, values, reverse=backwards)
+
+
+def query_of(request, param: str = "page") -> dict:
+    """The request's other parameters (filters, search), kept in the page's links."""
+    if request is None:
+        return {}
+    return {k: v for k, v in request.GET.items() if k != param}
+
+
+def page_of(
+    found: list,
+    *,
+    ordering: list[str],
+    size: int,
+    backwards: bool,
+    at_cursor: bool,
+    param: str = "page",
+    query: dict | None = None,
+) -> Page:
+    """The page made of ``found``: up to ``size + 1`` rows read in ``directed(ordering,
+    backwards)`` order (the extra row only says that more follow), with its cursors."""
+    more = len(found) > size
+    found = found[:size]
+    if backwards:
+        found.reverse()
+    page = Page(rows=found, param=param, query=query or {})
+    if found:
+        first = _encode([_value(found[0], n) for n in ordering])
+        last = _encode([_value(found[-1], n) for n in ordering])
+        if backwards:
+            page.next_cursor = last
+            page.previous_cursor = first if more else None
+        else:
+            page.next_cursor = last if more else None
+            page.previous_cursor = first if at_cursor else None
+    return page
 
 
 def directed(ordering: list[str], backwards: bool) -> list[str]:
@@ -163,18 +203,10 @@ def keyset_page(
     ``rows``, if given, turns the page's bare rows (``Model.objects.filter(pk__in=page keys)``)
     into what the page shows (joins, annotations, prefetches): the scoping filters of
     ``queryset`` then run once, to pick the keys, and the joins only for the page's rows."""
-    token = request.GET.get(param, "") if request is not None else ""
-    query = {}
-    if request is not None:
-        query = {k: v for k, v in request.GET.items() if k != param}
-    direction, values = "", None
-    if token[:1] in ("a", "b"):
-        direction = token[0]
-        values = _decode(token[1:], len(ordering))
-    backwards = direction == "b" and values is not None
+    values, backwards = cursor_values(request, ordering, param)
     if values is not None:
         queryset = queryset.filter(_after(ordering, values, reverse=backwards))
-    order = [(n[1:] if n.startswith("-") else f"-{n}") for n in ordering] if backwards else ordering
+    order = directed(ordering, backwards)
     # Keys first, rows second: the page's keys are picked from the filtered table alone (an
     # index walk or a sort of bare keys), and only those rows are joined to what the page shows.
     keys = queryset.order_by(*order).values("pk")[: size + 1]
@@ -182,19 +214,12 @@ def keyset_page(
         chosen = queryset.filter(pk__in=keys)
     else:
         chosen = rows(queryset.model._default_manager.filter(pk__in=keys))
-    found = list(chosen.order_by(*order))
-    more = len(found) > size
-    found = found[:size]
-    if backwards:
-        found.reverse()
-    page = Page(rows=found, param=param, query=query)
-    if found:
-        first = _encode([_value(found[0], n) for n in ordering])
-        last = _encode([_value(found[-1], n) for n in ordering])
-        if backwards:
-            page.next_cursor = last
-            page.previous_cursor = first if more else None
-        else:
-            page.next_cursor = last if more else None
-            page.previous_cursor = first if values is not None else None
-    return page
+    return page_of(
+        list(chosen.order_by(*order)),
+        ordering=ordering,
+        size=size,
+        backwards=backwards,
+        at_cursor=values is not None,
+        param=param,
+        query=query_of(request, param),
+    )

@@ -111,7 +111,10 @@ TEMPLATES = [
                 "contacts.context_processors.portal",
             ],
             # The project's own tags (not an app of their own).
-            "libraries": {"tables": "corp_billing.templatetags.tables"},
+            "libraries": {
+                "tables": "corp_billing.templatetags.tables",
+                "times": "corp_billing.templatetags.times",
+            },
         },
     },
 ]

@@ -1,6 +1,15 @@
 from django.contrib import admin
 
-from .models import Acceptance, ApprovalRule, Price, Product, Quote, QuoteLine, QuoteRevision
+from .models import (
+    Acceptance,
+    ApprovalRule,
+    Price,
+    Product,
+    Quote,
+    QuoteLine,
+    QuoteRevision,
+    RuleCheck,
+)
 
 
 class PriceInline(admin.TabularInline):
@@ -10,16 +19,16 @@ class PriceInline(admin.TabularInline):
 
 @admin.register(Product)
 class ProductAdmin(admin.ModelAdmin):
-    list_display = ("sku", "name", "unit", "is_active")
-    list_filter = ("is_active",)
+    list_display = ("sku", "name", "unit", "is_counted", "is_active")
+    list_filter = ("is_active", "is_counted")
     search_fields = ("sku", "name")
     inlines = [PriceInline]
 
 
 @admin.register(ApprovalRule)
 class ApprovalRuleAdmin(admin.ModelAdmin):
-    list_display = ("name", "kind", "threshold", "is_active")
-    list_editable = ("threshold", "is_active")
+    list_display = ("name", "kind", "threshold", "tier", "is_active")
+    list_editable = ("threshold", "tier", "is_active")
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -50,12 +59,31 @@ class QuoteAdmin(ReadOnlyAdmin):
     list_select_related = ("account", "created_by")
 
 
+class RuleCheckInline(admin.TabularInline):
+    """The rules frozen at submission, and who approved each (or whose approval carried)."""
+
+    model = RuleCheck
+    extra = 0
+    can_delete = False
+    fields = (
+        "rule_name",
+        "tier",
+        "threshold",
+        "measured",
+        "approved_value",
+        "approved_by",
+        "carried_from",
+        "carry_reason",
+    )
+    readonly_fields = fields
+
+
 @admin.register(QuoteRevision)
 class QuoteRevisionAdmin(ReadOnlyAdmin):
     list_display = ("quote", "number", "status", "total", "currency", "valid_until")
     list_filter = ("status",)
     search_fields = ("quote__number",)
-    inlines = [QuoteLineInline]
+    inlines = [QuoteLineInline, RuleCheckInline]
 
 
 @admin.register(Acceptance)

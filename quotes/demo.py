@@ -13,14 +13,14 @@ PRODUCTS = [
     (
         "OV-SEAT-STD",
         "OpenVoice Standard seat",
-        "seat / month",
+        "seat",
         "Audio conferencing for up to 250 participants",
         {("USD", M): "24.00", ("USD", A): "240.00", ("EUR", M): "22.00", ("EUR", A): "220.00"},
     ),
     (
         "OV-SEAT-PRO",
         "OpenVoice Pro seat",
-        "seat / month",
+        "seat",
         "Up to 1,000 participants, recording, reporting",
         {("USD", M): "39.00", ("USD", A): "390.00", ("EUR", M): "36.00", ("EUR", A): "360.00"},
     ),
@@ -41,14 +41,14 @@ PRODUCTS = [
     (
         "OV-INT-SFDC",
         "Salesforce integration",
-        "organisation / month",
+        "organisation",
         "Log calls and attendance to Salesforce",
         {("USD", M): "99.00", ("USD", A): "990.00", ("EUR", A): "920.00"},
     ),
     (
         "OV-INT-TEAMS",
         "Microsoft Teams integration",
-        "organisation / month",
+        "organisation",
         "",
         {("USD", M): "79.00", ("USD", A): "790.00", ("EUR", A): "740.00"},
     ),
@@ -62,7 +62,7 @@ PRODUCTS = [
     (
         "OV-LEGACY-PIN",
         "Legacy PIN dial-in (retired)",
-        "seat / month",
+        "seat",
         "No longer sold",
         {("USD", M): "12.00"},
     ),

@@ -15,6 +15,7 @@ LINE_FIELDS = (
 )
 MONEY_FIELDS = {"unit_price", "net_amount", "subtotal", "discount_total", "total"}
 HEADER_FIELDS = (
+    ("title", "Title"),
     ("term_months", "Term (months)"),
     ("get_billing_frequency_display", "Billing frequency"),
     ("valid_until", "Valid until"),

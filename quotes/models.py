@@ -39,9 +39,16 @@ class Product(models.Model):
 
     sku = models.CharField("SKU", max_length=40, unique=True)
     name = models.CharField(max_length=200)
-    unit = models.CharField(max_length=40, help_text="e.g. seat / month, bundle of 10,000 min")
+    # What one unit is, without a period: the quote's billing frequency says "/ month" or
+    # "/ year" (see ``periods.line_unit``), so an annual price never reads "seat / month".
+    unit = models.CharField(max_length=40, help_text="e.g. seat, bundle of 10,000 min, package")
     description = models.TextField(blank=True)
     is_active = models.BooleanField(default=True)
+    is_counted = models.BooleanField(
+        "counted in whole units",
+        default=True,
+        help_text="Seats, integrations, bundles: a quantity must be a whole number.",
+    )
 
     class Meta:
         ordering = ["sku"]
@@ -74,12 +81,23 @@ class RuleKind(models.TextChoices):
     TOTAL_AMOUNT = "total_amount", "Total over (in the account's currency)"
 
 
+class ApprovalTier(models.TextChoices):
+    """Who approves when a rule fires. Tiers approve in this order."""
+
+    DEAL_DESK = "deal_desk", "Deal desk"
+    FINANCE = "finance", "Finance"
+
+
 class ApprovalRule(models.Model):
-    """Crossing an active rule sends a quote to deal desk before the customer sees it."""
+    """Crossing an active rule sends a quote to its tier (deal desk, then finance) before the
+    customer sees it."""
 
     name = models.CharField(max_length=100)
     kind = models.CharField(max_length=20, choices=RuleKind.choices)
     threshold = money_field(validators=[MinValueValidator(Decimal(0))])
+    tier = models.CharField(
+        "who approves", max_length=20, choices=ApprovalTier.choices, default=ApprovalTier.DEAL_DESK
+    )
     is_active = models.BooleanField(default=True)
 
     class Meta:
@@ -92,8 +110,10 @@ class ApprovalRule(models.Model):
 class RevisionStatus(models.TextChoices):
     DRAFT = "draft", "Draft"
     PENDING_APPROVAL = "pending_approval", "Pending internal approval"
+    PENDING_FINANCE = "pending_finance", "Pending finance approval"
     SENT = "sent", "Sent"
     ACCEPTED = "accepted", "Accepted"
+    AWAITING_SECOND = "awaiting_second", "Accepted once, awaiting a second billing contact"
     REJECTED = "rejected", "Rejected"
     CHANGES_REQUESTED = "changes_requested", "Changes requested"
     EXPIRED = "expired", "Expired"
@@ -104,6 +124,7 @@ class RevisionStatus(models.TextChoices):
 # Statuses in which the customer has seen the revision: it is frozen.
 FROZEN_STATUSES = {
     RevisionStatus.SENT,
+    RevisionStatus.AWAITING_SECOND,
     RevisionStatus.ACCEPTED,
     RevisionStatus.REJECTED,
     RevisionStatus.CHANGES_REQUESTED,
@@ -145,6 +166,9 @@ class Quote(models.Model):
 class QuoteRevision(models.Model):
     quote = models.ForeignKey(Quote, on_delete=models.CASCADE, related_name="revisions")
     number = models.PositiveIntegerField()
+    # What this revision offers, as its documents print it; ``Quote.title`` follows the current
+    # revision's (the list shows and searches it), while a superseded revision keeps its own.
+    title = models.CharField(max_length=200, blank=True)
     status = models.CharField(
         max_length=20, choices=RevisionStatus.choices, default=RevisionStatus.DRAFT
     )
@@ -167,12 +191,12 @@ class QuoteRevision(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True)
 
-    # Deal-desk approval, tied to the material content it approved.
+    # The last internal approval of this revision (deal desk or finance); what each tier
+    # approved, rule by rule, is in ``rule_checks``.
     approved_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     approved_at = models.DateTimeField(null=True, blank=True)
-    approved_fingerprint = models.CharField(max_length=64, blank=True)
     review_comment = models.TextField(blank=True)
 
     # The representative who handed it on: the customer's sender, even when deal desk approved.
@@ -214,6 +238,55 @@ class QuoteRevision(models.Model):
     @property
     def is_frozen(self) -> bool:
         return self.status in FROZEN_STATUSES
+
+
+class RuleCheck(models.Model):
+    """One approval rule that fired on a revision, frozen when the revision was submitted: who
+    must approve it (its tier then), the threshold then and the value measured (the largest, for
+    a per-line rule). Editing or deleting the rule afterwards changes none of this.
+
+    ``approved_value`` is what an approver accepted for the rule: the measured value when it was
+    approved on this revision, or an earlier revision's approved value that still covers it
+    (``carried_from``), in which case nobody is asked again."""
+
+    revision = models.ForeignKey(
+        QuoteRevision, on_delete=models.CASCADE, related_name="rule_checks"
+    )
+    rule = models.ForeignKey(
+        ApprovalRule, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    rule_name = models.CharField(max_length=100)
+    kind = models.CharField(max_length=20, choices=RuleKind.choices)
+    tier = models.CharField(max_length=20, choices=ApprovalTier.choices)
+    threshold = money_field()
+    measured = money_field()
+    explanation = models.TextField()
+    approved_value = money_field(null=True, blank=True)
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    approved_at = models.DateTimeField(null=True, blank=True)
+    carried_from = models.PositiveIntegerField(
+        "approval carried over from revision", null=True, blank=True
+    )
+    carry_reason = models.CharField(max_length=300, blank=True)
+    # ``rules.deal_terms_fingerprint`` of the revision the approval was given on: it carries over
+    # only to a revision with the same term, frequency, validity and terms text.
+    approved_terms = models.CharField(max_length=64, blank=True)
+
+    class Meta:
+        ordering = ["revision", "id"]
+
+    def __str__(self):
+        return f"{self.revision}: {self.rule_name}"
+
+    @property
+    def needs_approval(self) -> bool:
+        return self.approved_at is None
+
+    @property
+    def is_carried_over(self) -> bool:
+        return self.carried_from is not None
 
 
 class QuoteLine(models.Model):
@@ -260,6 +333,10 @@ class Acceptance(models.Model):
     # The exact bytes accepted, served as "PDF as accepted": re-rendering from live data would
     # drift as soon as an address or name changes.
     pdf = models.BinaryField(editable=False, default=b"")
+    # The stamped copy, rendered once at acceptance: its bytes, hence its hash, never change, so
+    # the quote page can print the hash of each of the two files a person may have downloaded.
+    stamped_pdf = models.BinaryField(editable=False, default=b"")
+    stamped_pdf_sha256 = models.CharField(max_length=64, blank=True)
     # The number as printed on the acceptance PDF; the ledger entry it drew on is below.
     po_number = models.CharField("purchase order number", max_length=60, blank=True)
     purchase_order = models.ForeignKey(
@@ -269,6 +346,15 @@ class Acceptance(models.Model):
         on_delete=models.PROTECT,
         related_name="acceptances",
     )
+
+    # Above the account's two-signature amount, a second, different billing contact confirms
+    # the same document (same SHA-256); until then the revision awaits them.
+    needs_second = models.BooleanField(default=False)
+    second_accepted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    second_accepted_at = models.DateTimeField(null=True, blank=True)
+    second_ip_address = models.GenericIPAddressField(null=True, blank=True)
 
     def __str__(self):
         return f"{self.revision} accepted by {self.accepted_by}"

@@ -55,24 +55,46 @@ def customer_decided(revision) -> None:
     )
 
 
-def approval_needed(revision) -> None:
-    to = User.objects.filter(staff_role=StaffRole.DEAL_DESK, is_active=True).values_list(
+# The staff role that approves each tier of approval rules.
+TIER_ROLE = {"deal_desk": StaffRole.DEAL_DESK, "finance": StaffRole.FINANCE}
+TIER_NAME = {"deal_desk": "deal desk", "finance": "finance"}
+
+
+def approval_needed(revision, *, tier: str = "deal_desk", checks=()) -> None:
+    """Tells the tier's approvers which of their rules fired, and by how much."""
+    to = User.objects.filter(staff_role=TIER_ROLE[tier], is_active=True).values_list(
         "email", flat=True
     )
+    prefix = "Approval needed" if tier == "deal_desk" else "Finance approval needed"
     _send(
         to=list(to),
-        subject=f"Approval needed: quote {revision.quote.number} rev {revision.number}",
+        subject=f"{prefix}: quote {revision.quote.number} rev {revision.number}",
         template="quotes/email/approval_needed.txt",
-        context=_context(revision),
+        context=_context(revision, tier=TIER_NAME[tier], checks=list(checks)),
     )
 
 
-def sent_back(revision) -> None:
+def sent_back(revision, *, tier: str = "deal_desk") -> None:
     _send(
         to=_emails(revision.quote.account, MembershipRole.REPRESENTATIVE),
-        subject=f"Quote {revision.quote.number} was sent back by deal desk",
+        subject=f"Quote {revision.quote.number} was sent back by {TIER_NAME[tier]}",
         template="quotes/email/sent_back.txt",
-        context=_context(revision),
+        context=_context(revision, tier=TIER_NAME[tier]),
+    )
+
+
+def second_acceptance_needed(revision, *, first) -> None:
+    """The account's other billing contacts: one of them must confirm the acceptance."""
+    others = Membership.objects.filter(
+        account=revision.quote.account,
+        role=MembershipRole.BILLING_CONTACT,
+        user__is_active=True,
+    ).exclude(user=first)
+    _send(
+        to=list(others.values_list("user__email", flat=True)),
+        subject=f"Quote {revision.quote.number} needs a second acceptance",
+        template="quotes/email/second_acceptance.txt",
+        context=_context(revision, first=first),
     )
 
 

@@ -49,7 +49,9 @@ from reportlab.platypus import (
 )
 from reportlab.platypus.flowables import HRFlowable
 
+from corp_billing.times import account_date, end_of_day
 from quotes.money import format_money, minor_unit, round_money
+from quotes.periods import term_value, term_words, total_covers
 
 
 @dataclass(frozen=True)
@@ -58,7 +60,7 @@ class PdfLine:
     name: str
     description: str  # may be ""
     quantity: Decimal
-    unit: str  # e.g. "seat / month"
+    unit: str  # e.g. "seat / year": the unit with the quote's billing period
     unit_price: Decimal
     discount_percent: Decimal
     net_amount: Decimal  # already rounded by the caller
@@ -71,6 +73,16 @@ class PdfAcceptance:
     accepted_at: datetime.date  # already converted to the account's time zone by the caller
     accepted_pdf_sha256: str  # hex digest of the exact PDF that was accepted
     po_number: str  # the customer's purchase order number, user text, may be ""
+    # The second billing contact, where the account needs two to accept.
+    second_by_name: str = ""
+    second_by_login: str = ""
+    second_at: datetime.date | None = None
+    second_at_label: str = ""  # as ``accepted_at_label``
+    # The moment, formatted by ``corp_billing.times.account_time`` (zone named); when empty,
+    # ``accepted_at``'s date is printed.
+    accepted_at_label: str = ""
+    # The file the hash belongs to, as the quote page offers it for download.
+    accepted_pdf_filename: str = ""
 
 
 @dataclass(frozen=True)
@@ -101,6 +113,11 @@ class QuoteDocument:
     # The signature block, for a revision that may be accepted (sent, current, not expired).
     show_acceptance_block: bool
     acceptance: PdfAcceptance | None = None  # the stamp, for an accepted revision
+    title: str = ""  # what the revision offers, user text
+    # The account's time zone: dates are printed with it named ("" prints bare dates).
+    time_zone: str = ""
+    # The frequency's code ("monthly", "annually", "one_time"): what the totals cover.
+    billing_frequency: str = ""
 
 
 # The most rows one piece of the line table may hold. An A4 page holds at most about 50 rows, so
@@ -638,8 +655,13 @@ def _parties_block(doc: QuoteDocument, st: _Styles) -> list:
     left += [_p(piece, st["base"]) for piece in _chunks(doc.billing_address, _CELL_MAX_CHARS, 1)]
 
     right = [_p("Quote details", st["label"])]
-    right += _labelled("Issued:", _date(doc.issued_on), st)
-    right += _labelled("Valid until:", _date(doc.valid_until), st)
+    if doc.time_zone:
+        issued = account_date(doc.issued_on, doc.time_zone)
+        valid_until = end_of_day(doc.valid_until, doc.time_zone)
+    else:
+        issued, valid_until = _date(doc.issued_on), _date(doc.valid_until)
+    right += _labelled("Issued:", issued, st)
+    right += _labelled("Valid until:", valid_until, st)
     right += _labelled("Currency:", doc.currency, st)
     months = "month" if doc.term_months == 1 else "months"
     right += _labelled("Term:", f"{doc.term_months} {months}", st)
@@ -652,21 +674,35 @@ def _totals_block(doc: QuoteDocument) -> list:
     currency = doc.currency
     # Shown as a deduction; no "-0.00" when there is none.
     discount = -doc.discount_total if doc.discount_total else doc.discount_total
+    covers = total_covers(doc.billing_frequency)
     rows = [
         ["Subtotal", format_money(doc.subtotal, currency)],
         ["Discount", format_money(discount, currency)],
-        ["Total", format_money(doc.total, currency)],
+        [f"Total {covers}".strip(), format_money(doc.total, currency)],
     ]
+    term = term_value(
+        doc.total,
+        frequency=doc.billing_frequency,
+        term_months=doc.term_months,
+        currency=currency,
+    )
+    if term is not None:
+        rows.append(
+            [
+                f"Term total ({term_words(doc.term_months)})",
+                format_money(term.amount, currency),
+            ]
+        )
     table = Table(
         rows,
-        colWidths=(35 * mm, 45 * mm),
+        colWidths=(50 * mm, 45 * mm),
         hAlign="RIGHT",
         style=[
             ("FONT", (0, 0), (-1, -1), "Helvetica", 9),
-            ("FONT", (0, -1), (-1, -1), "Helvetica-Bold", 10.5),
+            ("FONT", (0, 2), (-1, 2), "Helvetica-Bold", 10.5),
             ("TEXTCOLOR", (0, 0), (-1, -1), _INK),
             ("ALIGN", (1, 0), (1, -1), "RIGHT"),
-            ("LINEABOVE", (0, -1), (-1, -1), 0.75, _INK),
+            ("LINEABOVE", (0, 2), (-1, 2), 0.75, _INK),
             ("TOPPADDING", (0, 0), (-1, -1), 2),
             ("BOTTOMPADDING", (0, 0), (-1, -1), 2),
         ],
@@ -710,11 +746,20 @@ def _signature_block(st: _Styles) -> list[Flowable]:
 def _acceptance_stamp(acceptance: PdfAcceptance, st: _Styles) -> list[Flowable]:
     by = (
         f"Accepted by {acceptance.accepted_by_name} ({acceptance.accepted_by_login}) "
-        f"on {_date(acceptance.accepted_at)}"
+        f"on {acceptance.accepted_at_label or _date(acceptance.accepted_at)}"
     )
+    hashed = "the accepted document"
+    if acceptance.accepted_pdf_filename:
+        hashed = f"the accepted document, the file {acceptance.accepted_pdf_filename}"
     po_number = _clean(acceptance.po_number).strip() or "none given"
     rows = [[_p("ACCEPTED", st["stamp_title"])]]
     rows += [[_p(piece, st["stamp"])] for piece in _chunks(by, _CELL_MAX_CHARS)]
+    if acceptance.second_by_login and acceptance.second_at is not None:
+        second = (
+            f"and by {acceptance.second_by_name} ({acceptance.second_by_login}) "
+            f"on {acceptance.second_at_label or _date(acceptance.second_at)}"
+        )
+        rows += [[_p(piece, st["stamp"])] for piece in _chunks(second, _CELL_MAX_CHARS)]
     rows += [
         [_p(piece, st["stamp"])]
         for piece in _chunks(f"Purchase order number: {po_number}", _CELL_MAX_CHARS)
@@ -722,7 +767,15 @@ def _acceptance_stamp(acceptance: PdfAcceptance, st: _Styles) -> list[Flowable]:
     rows += [
         [_p(piece, st["stamp_hash"])]
         for piece in _chunks(
-            f"SHA-256 of the accepted document: {acceptance.accepted_pdf_sha256}",
+            f"SHA-256 of {hashed}: {acceptance.accepted_pdf_sha256}",
+            _CELL_MAX_CHARS,
+        )
+    ]
+    rows += [
+        [_p(piece, st["stamp_hash"])]
+        for piece in _chunks(
+            "This stamped copy records the acceptance; it is not the file that hash belongs "
+            "to. The quote page in the billing portal lists both files with their SHA-256.",
             _CELL_MAX_CHARS,
         )
     ]
@@ -760,6 +813,7 @@ def _story(doc: QuoteDocument, line_table: Flowable, st: _Styles) -> list[Flowab
     story.append(Spacer(1, 6))
     story += _parties_block(doc, st)
     story.append(Spacer(1, 10))
+    story += [_p(piece, st["h2"]) for piece in _chunks(doc.title, _CELL_MAX_CHARS)]
     story.append(_p(f"All amounts in {doc.currency}.", st["muted"]))
     story.append(Spacer(1, 3))
     story.append(line_table)

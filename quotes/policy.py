@@ -5,9 +5,10 @@ the actor needs (``SYSTEM`` for the clock), to-status. Services assert a row bef
 (``require``); views and templates ask ``allowed_actions`` which buttons to show. Nothing else
 compares status strings to decide what may happen.
 
-Two facts besides the stored status decide what is possible, and both are read here:
+Three facts besides the stored status decide what is possible, and all are read here:
 * only the quote's *current* revision can move; older ones are superseded;
-* a sent revision whose validity has ended is expired, even before the hourly job records it.
+* a sent revision whose validity has ended is expired, even before the hourly job records it;
+* the billing contact who gave the first of two acceptances cannot give the second.
 """
 
 from __future__ import annotations
@@ -43,6 +44,8 @@ class Action(StrEnum):
     SUBMIT = "submit"
     APPROVE = "approve"
     SEND_BACK = "send_back"
+    FINANCE_APPROVE = "finance_approve"
+    FINANCE_SEND_BACK = "finance_send_back"
     ACCEPT = "accept"
     REJECT = "reject"
     REQUEST_CHANGES = "request_changes"
@@ -62,21 +65,38 @@ class Transition:
 
 TRANSITIONS: tuple[Transition, ...] = (
     Transition(S.DRAFT, Action.EDIT, "draft_quote", S.DRAFT),
-    Transition(S.DRAFT, Action.SUBMIT, "draft_quote", S.PENDING_APPROVAL, "a rule fires"),
-    Transition(S.DRAFT, Action.SUBMIT, "draft_quote", S.SENT, "no rule fires, or still approved"),
+    # Internal approval goes tier by tier (deal desk, then finance), asking only the tiers whose
+    # rules fired and are not covered by an earlier approval (see ``selectors.approval_plan``).
+    Transition(S.DRAFT, Action.SUBMIT, "draft_quote", S.PENDING_APPROVAL, "a deal-desk rule"),
+    Transition(S.DRAFT, Action.SUBMIT, "draft_quote", S.PENDING_FINANCE, "finance rules only"),
+    Transition(S.DRAFT, Action.SUBMIT, "draft_quote", S.SENT, "no rule, or all approved"),
+    Transition(S.PENDING_APPROVAL, Action.APPROVE, "approve_deal", S.PENDING_FINANCE, "finance"),
     Transition(S.PENDING_APPROVAL, Action.APPROVE, "approve_deal", S.SENT, "approving sends it"),
     Transition(S.PENDING_APPROVAL, Action.SEND_BACK, "approve_deal", S.DRAFT),
+    Transition(S.PENDING_FINANCE, Action.FINANCE_APPROVE, "approve_finance", S.SENT, "sends it"),
+    Transition(S.PENDING_FINANCE, Action.FINANCE_SEND_BACK, "approve_finance", S.DRAFT),
     Transition(S.SENT, Action.ACCEPT, "approve_quote", S.ACCEPTED),
+    Transition(S.SENT, Action.ACCEPT, "approve_quote", S.AWAITING_SECOND, "two signatures"),
     Transition(S.SENT, Action.REJECT, "approve_quote", S.REJECTED),
     Transition(S.SENT, Action.REQUEST_CHANGES, "approve_quote", S.CHANGES_REQUESTED),
     Transition(S.SENT, Action.WITHDRAW, "draft_quote", S.WITHDRAWN),
     Transition(S.SENT, Action.EXPIRE, SYSTEM, S.EXPIRED, "end of the validity day"),
+    # The second signature: another billing contact confirms the same document, or ends the
+    # round (as the first one may too) by rejecting or asking for changes.
+    Transition(S.AWAITING_SECOND, Action.ACCEPT, "approve_quote", S.ACCEPTED, "second contact"),
+    Transition(S.AWAITING_SECOND, Action.REJECT, "approve_quote", S.REJECTED),
+    Transition(S.AWAITING_SECOND, Action.REQUEST_CHANGES, "approve_quote", S.CHANGES_REQUESTED),
+    Transition(S.AWAITING_SECOND, Action.WITHDRAW, "draft_quote", S.WITHDRAWN),
+    Transition(S.AWAITING_SECOND, Action.EXPIRE, SYSTEM, S.EXPIRED, "end of the validity day"),
     # A new draft revision follows; this one stays as it is, superseded.
     Transition(S.CHANGES_REQUESTED, Action.REVISE, "draft_quote", S.CHANGES_REQUESTED, "revise"),
     Transition(S.REJECTED, Action.REVISE, "draft_quote", S.REJECTED, "re-issue"),
     Transition(S.EXPIRED, Action.REVISE, "draft_quote", S.EXPIRED, "re-issue"),
     Transition(S.WITHDRAWN, Action.REVISE, "draft_quote", S.WITHDRAWN, "re-issue"),
 )
+
+# Where the customer may still decide: what expires at the end of the validity day.
+UNDECIDED = frozenset(t.source for t in TRANSITIONS if t.action == Action.EXPIRE)
 
 # The right each action needs, whatever the status: checked before the state, so that someone
 # without it learns nothing about where the quote is.
@@ -102,7 +122,7 @@ def is_expired(revision: QuoteRevision, now: datetime | None = None) -> bool:
 
 def reminder_due(revision: QuoteRevision, now: datetime) -> str | None:
     """'7d' or '1d' when that expiry reminder is due and not yet sent, else None."""
-    if revision.status != S.SENT or is_expired(revision, now):
+    if revision.status not in UNDECIDED or is_expired(revision, now):
         return None
     left = expires_at(revision) - now
     if left <= timedelta(days=1) and revision.reminded_1d_at is None:
@@ -116,8 +136,8 @@ def reminder_due(revision: QuoteRevision, now: datetime) -> str | None:
 
 
 def effective_status(revision: QuoteRevision, now: datetime | None = None) -> str:
-    """The stored status, except that a sent revision past its validity is expired."""
-    if revision.status == S.SENT and is_expired(revision, now):
+    """The stored status, except that an undecided revision past its validity is expired."""
+    if revision.status in UNDECIDED and is_expired(revision, now):
         return S.EXPIRED
     return revision.status
 
@@ -152,9 +172,49 @@ def allowed_actions(
     if perms is None:
         perms = account_permissions(user, revision.quote.account)
     status = effective_status(revision)
-    return frozenset(
+    allowed = frozenset(
         t.action for t in TRANSITIONS if t.source == status and t.right and t.right in perms
     )
+    if first_signer_id(revision, status) == user.pk:
+        allowed -= {Action.ACCEPT}
+    return allowed
+
+
+def first_signer_id(revision: QuoteRevision, status: str | None = None) -> int | None:
+    """Who gave the first of two acceptances, while the second is awaited; else None."""
+    if (status or effective_status(revision)) != S.AWAITING_SECOND:
+        return None
+    acceptance = getattr(revision, "acceptance", None)
+    return acceptance.accepted_by_id if acceptance is not None else None
+
+
+# The approval tier each internal review action works for.
+REVIEW_TIER: dict[Action, str] = {
+    Action.APPROVE: "deal_desk",
+    Action.SEND_BACK: "deal_desk",
+    Action.FINANCE_APPROVE: "finance",
+    Action.FINANCE_SEND_BACK: "finance",
+}
+
+
+def is_editable(revision: QuoteRevision) -> bool:
+    """A draft: what submitting it would ask is not frozen yet."""
+    return bool(transitions_from(effective_status(revision), Action.EDIT))
+
+
+def needs_second_acceptance(revision: QuoteRevision) -> bool:
+    """Accepting this revision needs two different billing contacts: its total is above the
+    amount its account set (in the account's currency, which is the quote's)."""
+    above = revision.quote.account.second_acceptance_above
+    return above is not None and revision.total > above
+
+
+def after_approval(status: str) -> str:
+    """What an approver is told once their approval is recorded and the revision is in
+    ``status``."""
+    if status == S.PENDING_FINANCE:
+        return "Approved: finance approves next, then the quote goes to the customer."
+    return "Approved: the quote was sent to the customer."
 
 
 def require_right(actor: User | None, action: Action, revision: QuoteRevision) -> None:
@@ -195,7 +255,7 @@ def _refusal(revision: QuoteRevision, action: Action, status: str) -> str:
             f"This quote expired at the end of {revision.valid_until:%d %B %Y}. Ask your "
             "representative to re-issue it."
         )
-    if customer_action and status in (S.DRAFT, S.PENDING_APPROVAL):
+    if customer_action and status in (S.DRAFT, S.PENDING_APPROVAL, S.PENDING_FINANCE):
         # Drafts and internal approval are the vendor's business: say only what it means.
         return (
             "Your representative is preparing a new revision of this quote; nothing was "
@@ -207,7 +267,9 @@ def _refusal(revision: QuoteRevision, action: Action, status: str) -> str:
     if action == Action.EDIT:
         return f"Revision {revision.number} is {label}: only a draft can be edited."
     if action in (Action.APPROVE, Action.SEND_BACK):
-        return "This revision is no longer waiting for approval."
+        return "This revision is no longer waiting for deal desk's approval."
+    if action in (Action.FINANCE_APPROVE, Action.FINANCE_SEND_BACK):
+        return "This revision is no longer waiting for finance's approval."
     if action == Action.REVISE:
         return (
             f"Revision {revision.number} is {label}: a new revision can follow only a "

@@ -1,7 +1,6 @@
 """Approval rules: which fired, and by how much. Pure functions over plain numbers."""
 
 import hashlib
-from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -25,6 +24,8 @@ class RuleHit:
     measured: Decimal
     excess: Decimal
     explanation: str
+    rule_id: int | None = None
+    tier: str = "deal_desk"
 
 
 def _pct(value: Decimal) -> str:
@@ -33,6 +34,28 @@ def _pct(value: Decimal) -> str:
 
 def _points(value: Decimal) -> str:
     return f"{value:.2f} points"
+
+
+def deal_terms_fingerprint(revision: Any) -> str:
+    """The deal's terms besides its figures: term, billing frequency, validity and the terms
+    text. An approval carries over to another revision only when these are the same; the
+    figures (discounts, total) are compared rule by rule instead."""
+    parts = [
+        str(revision.term_months),
+        revision.billing_frequency,
+        str(revision.valid_until),
+        hashlib.sha256(revision.terms.encode()).hexdigest(),
+    ]
+    return hashlib.sha256("\n".join(parts).encode()).hexdigest()
+
+
+def format_measured(kind: str, value: Decimal | None, currency: str) -> str:
+    """A rule's measured or approved value as people read it: a percentage or an amount."""
+    if value is None:
+        return ""
+    if kind == RuleKind.TOTAL_AMOUNT:
+        return format_money(value, currency)
+    return _pct(value)
 
 
 def quote_discount_percent(subtotal: Decimal, discount_total: Decimal) -> Decimal:
@@ -55,24 +78,6 @@ def effective_discount_percent(
     list_amount = quantity * list_price
     below_list = ((list_amount - net_amount) / list_amount * HUNDRED).quantize(Decimal("0.01"))
     return max(discount_percent, below_list)
-
-
-def material_fingerprint(revision: Any, lines: Iterable[Any]) -> str:
-    """What an approval is an approval *of*: price, quantity, discount, term, frequency, terms
-    and validity. Changing any of them after an approval voids it."""
-    parts = [
-        str(revision.term_months),
-        revision.billing_frequency,
-        str(revision.valid_until),
-        hashlib.sha256(revision.terms.encode()).hexdigest(),
-    ]
-    for line in lines:
-        parts.append(
-            f"{line.product_id if hasattr(line, 'product_id') else line.product.pk}|"
-            f"{Decimal(line.quantity).normalize()}|{Decimal(line.unit_price).normalize()}|"
-            f"{Decimal(line.discount_percent).normalize()}"
-        )
-    return hashlib.sha256("\n".join(parts).encode()).hexdigest()
 
 
 def evaluate(
@@ -102,6 +107,8 @@ def evaluate(
                             f"Line {line.position} ({line.name}) has a "
                             f"{_pct(line.discount_percent)} discount: {_points(excess)} over the "
                             f"{_pct(rule.threshold)} limit.",
+                            rule.pk,
+                            rule.tier,
                         )
                     )
         elif rule.kind == RuleKind.QUOTE_DISCOUNT:
@@ -117,6 +124,8 @@ def evaluate(
                         excess,
                         f"The whole quote is discounted {_pct(measured)}: {_points(excess)} "
                         f"over the {_pct(rule.threshold)} limit.",
+                        rule.pk,
+                        rule.tier,
                     )
                 )
         elif rule.kind == RuleKind.TOTAL_AMOUNT and total > rule.threshold:
@@ -131,6 +140,8 @@ def evaluate(
                     f"The total {format_money(total, currency)} is "
                     f"{format_money(excess, currency)} over the "
                     f"{format_money(rule.threshold, currency)} limit.",
+                    rule.pk,
+                    rule.tier,
                 )
             )
     return hits

@@ -1,24 +1,34 @@
 """Reads, scoped to the user who asks. Another account's quote and a missing one raise the same
 404. Customers never see drafts: only revisions that were sent to them."""
 
+import json
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Exists, OuterRef, Prefetch, QuerySet
+from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 from django.http import Http404
 
 from audit.models import AuditAction, AuditEvent
-from contacts.models import User
+from contacts.models import Account, User
 from contacts.permissions import scoped_to_accounts
 
-from .models import ApprovalRule, Quote, QuoteRevision
-from .money import round_money
-from .rules import LineFigures, RuleHit, effective_discount_percent, evaluate, material_fingerprint
+from .models import ApprovalRule, ApprovalTier, Quote, QuoteRevision, RuleCheck
+from .money import minor_unit, round_money
+from .periods import PERIODS, total_covers
+from .rules import (
+    LineFigures,
+    RuleHit,
+    deal_terms_fingerprint,
+    effective_discount_percent,
+    evaluate,
+    format_measured,
+)
 
 # What a customer may read of a quote's history; approvals are the vendor's internal business.
 CUSTOMER_EVENTS = (
     AuditAction.QUOTE_SENT,
     AuditAction.QUOTE_ACCEPTED,
+    AuditAction.QUOTE_FIRST_ACCEPTANCE,
     AuditAction.QUOTE_REJECTED,
     AuditAction.QUOTE_CHANGES_REQUESTED,
     AuditAction.QUOTE_EXPIRED,
@@ -189,12 +199,173 @@ def revision_rule_hits(revision: QuoteRevision) -> list[RuleHit]:
     )
 
 
-def revision_has_valid_approval(revision: QuoteRevision) -> bool:
-    """Approved, and nothing material changed since (see ``rules.material_fingerprint``)."""
-    return bool(revision.approved_at) and revision.approved_fingerprint == material_fingerprint(
-        revision, list(revision.lines.all())
+# Tiers approve in this order; a later tier's approval also covers an earlier tier's rule.
+TIER_ORDER: tuple[str, ...] = (ApprovalTier.DEAL_DESK, ApprovalTier.FINANCE)
+
+
+def _latest_approvals(revision: QuoteRevision) -> dict[int, RuleCheck]:
+    """For each rule: the latest approved check of this quote, on this revision (approved by
+    a tier before a later one sent it back) or an earlier one."""
+    checks = (
+        RuleCheck.objects.filter(
+            revision__quote_id=revision.quote_id,
+            revision__number__lte=revision.number,
+            approved_at__isnull=False,
+            rule__isnull=False,
+        )
+        .select_related("approved_by", "revision")
+        .order_by("revision__number", "id")
+    )
+    return {check.rule_id: check for check in checks if check.rule_id is not None}
+
+
+def _carries_over(earlier: RuleCheck, check: RuleCheck, terms: str) -> bool:
+    """An approval still covers the rule if the value it approved is not exceeded now (a lower
+    discount, a lower total is better for the vendor), the deal's terms (``terms``, see
+    ``rules.deal_terms_fingerprint``) are those it approved, and it was given at the tier that
+    must approve the rule now, or a later one."""
+    return (
+        earlier.approved_value is not None
+        and check.measured <= earlier.approved_value
+        and earlier.approved_terms == terms
+        and TIER_ORDER.index(earlier.tier) >= TIER_ORDER.index(check.tier)
     )
 
 
-def revision_needs_approval(revision: QuoteRevision) -> bool:
-    return bool(revision_rule_hits(revision)) and not revision_has_valid_approval(revision)
+def approval_plan(revision: QuoteRevision) -> list[RuleCheck]:
+    """What submitting ``revision`` now would freeze on it (unsaved): one check per active rule
+    that fires, with the largest value measured, its tier and threshold as the rule says now,
+    and for each whether an earlier approval carries over (and why) or its tier must approve."""
+    grouped: dict[int | None, list[RuleHit]] = {}
+    for hit in revision_rule_hits(revision):
+        grouped.setdefault(hit.rule_id, []).append(hit)
+    earlier_approvals = _latest_approvals(revision) if grouped else {}
+    terms = deal_terms_fingerprint(revision)
+    checks = []
+    for rule_id, hits in grouped.items():
+        first = hits[0]
+        check = RuleCheck(
+            revision=revision,
+            rule_id=rule_id,
+            rule_name=first.rule_name,
+            kind=first.kind,
+            tier=first.tier,
+            threshold=first.threshold,
+            measured=max(hit.measured for hit in hits),
+            explanation=" ".join(hit.explanation for hit in hits),
+        )
+        earlier = earlier_approvals.get(rule_id) if rule_id is not None else None
+        if earlier is not None and _carries_over(earlier, check, terms):
+            assert earlier.approved_value is not None  # checked by _carries_over
+            check.approved_value = earlier.approved_value
+            check.approved_by = earlier.approved_by
+            check.approved_at = earlier.approved_at
+            check.approved_terms = terms
+            check.carried_from = earlier.carried_from or earlier.revision.number
+            check.carry_reason = _carry_reason(revision, earlier, check)
+        elif earlier is not None:
+            check.carry_reason = _no_carry_reason(revision, earlier, check, terms)
+        checks.append(check)
+    return checks
+
+
+def _carry_reason(revision: QuoteRevision, earlier: RuleCheck, check: RuleCheck) -> str:
+    approved = format_measured(check.kind, earlier.approved_value, revision.currency)
+    now = format_measured(check.kind, check.measured, revision.currency)
+    how = "unchanged" if check.measured == earlier.approved_value else "lower"
+    assert earlier.approved_by is not None  # an approved check names its approver
+    tier = ApprovalTier(earlier.tier).label.lower()
+    source = check.carried_from
+    where = "before" if source == revision.number else f"on revision {source}"
+    return (
+        f"{earlier.approved_by.display_name} ({tier}) approved {approved} {where}; "
+        f"it is {now} now, {how}."
+    )
+
+
+def _no_carry_reason(
+    revision: QuoteRevision, earlier: RuleCheck, check: RuleCheck, terms: str
+) -> str:
+    """Why an earlier approval of the rule does not cover it now."""
+    approved = format_measured(check.kind, earlier.approved_value, revision.currency)
+    source = earlier.carried_from or earlier.revision.number
+    where = "before" if source == revision.number else f"on revision {source}"
+    if earlier.approved_value is not None and check.measured > earlier.approved_value:
+        now = format_measured(check.kind, check.measured, revision.currency)
+        why = f"it is {now} now, higher"
+    elif earlier.approved_terms != terms:
+        why = "the term, billing frequency, validity or terms changed since"
+    else:
+        why = "it was approved by an earlier tier than the one that approves it now"
+    return f"Approved {approved} {where}, but {why}: asked again."
+
+
+def tiers_to_ask(checks: list[RuleCheck]) -> list[str]:
+    """The tiers that must still approve, in order."""
+    waiting = {check.tier for check in checks if check.needs_approval}
+    return [tier for tier in TIER_ORDER if tier in waiting]
+
+
+def revision_checks(revision: QuoteRevision) -> list[RuleCheck]:
+    """The rules frozen on ``revision`` at its last submission."""
+    return list(revision.rule_checks.select_related("approved_by"))
+
+
+def approval_shown(revision: QuoteRevision, *, editable: bool) -> list[RuleCheck]:
+    """What the quote page lists for staff: for a draft (``editable``), what submitting it now
+    would ask; otherwise the checks frozen when it was submitted."""
+    return approval_plan(revision) if editable else revision_checks(revision)
+
+
+def sent_back_by(revision: QuoteRevision) -> str:
+    """Which tier sent the quote back last: "finance" or "deal desk"."""
+    last = (
+        AuditEvent.objects.filter(
+            object_type="quotes.quote",
+            object_id=str(revision.quote_id),
+            action__in=(AuditAction.QUOTE_SENT_BACK, AuditAction.QUOTE_FINANCE_SENT_BACK),
+        )
+        .order_by("-occurred_at", "-id")
+        .values_list("action", flat=True)
+        .first()
+    )
+    return "finance" if last == AuditAction.QUOTE_FINANCE_SENT_BACK else "deal desk"
+
+
+def edit_preview_config(revision: QuoteRevision) -> str:
+    """What the edit page's live preview needs, as JSON for a data attribute: the currency's
+    minor unit and the active approval rules. Only the drafting representative sees the edit
+    page; the rules are not secret from them (the quote page names the rule that fired)."""
+    rules = [
+        {"name": rule.name, "kind": rule.kind, "threshold": str(rule.threshold)}
+        for rule in ApprovalRule.objects.filter(is_active=True)
+    ]
+    return json.dumps(
+        {
+            "currency": revision.currency,
+            "places": minor_unit(revision.currency),
+            "rules": rules,
+            "covers": {code: total_covers(code) for code in PERIODS},
+            "period_months": {code: months for code, (_, _, months) in PERIODS.items()},
+        }
+    )
+
+
+# --- starting a quote ------------------------------------------------------------------------
+
+DRAFTABLE_ORDER = ["name", "id"]
+
+
+def draftable_accounts(*, user: User, query: str = "") -> QuerySet[Account]:
+    """The accounts on which ``user`` may draft quotes (through ``contacts.permissions``), by
+    name; ``query`` narrows them to a number or name containing it. Page it with
+    ``keyset_page(..., ordering=DRAFTABLE_ORDER)``."""
+    accounts = scoped_to_accounts(Account.objects.all(), user, "draft_quote", field="pk")
+    query = query.strip()
+    if query:
+        accounts = accounts.filter(Q(number__icontains=query) | Q(name__icontains=query))
+    return accounts.only("number", "name", "currency", "time_zone").order_by(*DRAFTABLE_ORDER)
+
+
+def may_draft_quotes(*, user: User) -> bool:
+    return draftable_accounts(user=user).exists()

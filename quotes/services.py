@@ -29,6 +29,7 @@ from . import notifications, policy, selectors
 from .documents import revision_pdf
 from .models import (
     Acceptance,
+    ApprovalTier,
     Price,
     Product,
     Quote,
@@ -36,10 +37,12 @@ from .models import (
     QuoteLine,
     QuoteRevision,
     RevisionStatus,
+    RuleCheck,
 )
 from .money import MAX_AMOUNT, line_amounts, round_money
+from .periods import line_unit
 from .policy import Action, QuoteConflict
-from .rules import material_fingerprint
+from .rules import deal_terms_fingerprint, format_measured
 
 __all__ = ["QuoteConflict", "LineInput"]  # QuoteConflict is re-exported for callers' convenience
 
@@ -122,6 +125,7 @@ def quote_create(
             revision = QuoteRevision.objects.create(
                 quote=quote,
                 number=1,
+                title=title,
                 currency=account.currency,
                 term_months=term_months,
                 billing_frequency=billing_frequency,
@@ -187,18 +191,27 @@ def revision_update(
     terms: str,
     notes: str,
     lines: list[LineInput],
+    title: str | None = None,
     request: HttpRequest | None = None,
 ) -> QuoteRevision:
-    """Replaces a draft's header and lines. A material change voids an earlier approval."""
+    """Replaces a draft's header and lines. A material change voids an earlier approval.
+    ``title`` (``None`` keeps it) is the revision's, and the quote's while it is current."""
     revision = _lock(revision)
     policy.require(actor, Action.EDIT, revision)
     currency = revision.currency
     before = {
+        "title": revision.title,
         "total": str(round_money(revision.total, currency)),
         "term_months": revision.term_months,
         "billing_frequency": revision.billing_frequency,
         "lines": revision.lines.count(),
     }
+    if title is not None:
+        revision.title = title
+        quote = revision.quote
+        if quote.current_revision_id == revision.pk and quote.title != title:
+            quote.title = title
+            quote.save(update_fields=["title"])
     revision.term_months = term_months
     revision.billing_frequency = billing_frequency
     revision.valid_until = valid_until
@@ -218,7 +231,7 @@ def revision_update(
                 product=line.product,
                 sku=line.product.sku,
                 name=line.product.name,
-                unit=line.product.unit,
+                unit=line_unit(line.product.unit, billing_frequency),
                 description=line.description,
                 quantity=line.quantity,
                 unit_price=round_money(line.unit_price, currency),
@@ -236,13 +249,11 @@ def revision_update(
     revision.subtotal = subtotal
     revision.discount_total = discount_total
     revision.total = subtotal - discount_total
-    voided = bool(revision.approved_at) and revision.approved_fingerprint != (
-        material_fingerprint(revision, new_lines)
-    )
-    if voided:
-        revision.approved_by, revision.approved_at, revision.approved_fingerprint = None, None, ""
+    # No approval is voided here: what an earlier approval still covers is decided rule by rule
+    # when the revision is submitted (``selectors.approval_plan``).
     revision.save(
         update_fields=[
+            "title",
             "term_months",
             "billing_frequency",
             "valid_until",
@@ -251,9 +262,6 @@ def revision_update(
             "subtotal",
             "discount_total",
             "total",
-            "approved_by",
-            "approved_at",
-            "approved_fingerprint",
         ]
     )
     _audit(
@@ -262,6 +270,7 @@ def revision_update(
         actor=actor,
         before=before,
         after={
+            "title": revision.title,
             "total": str(revision.total),
             "term_months": term_months,
             "billing_frequency": billing_frequency,
@@ -269,15 +278,6 @@ def revision_update(
         },
         request=request,
     )
-    if voided:
-        _audit(
-            revision,
-            AuditAction.QUOTE_APPROVAL_VOIDED,
-            actor=actor,
-            request=request,
-            detail="price, quantity, discount, term, frequency, terms or validity changed after "
-            "approval",
-        )
     return revision
 
 
@@ -301,12 +301,67 @@ def _send(revision: QuoteRevision, *, request: HttpRequest | None) -> None:
     notifications.quote_sent(revision)
 
 
+TIER_STATUS = {
+    ApprovalTier.DEAL_DESK: RevisionStatus.PENDING_APPROVAL,
+    ApprovalTier.FINANCE: RevisionStatus.PENDING_FINANCE,
+}
+APPROVED_AUDIT = {
+    ApprovalTier.DEAL_DESK: AuditAction.QUOTE_APPROVED,
+    ApprovalTier.FINANCE: AuditAction.QUOTE_FINANCE_APPROVED,
+}
+SENT_BACK_AUDIT = {
+    ApprovalTier.DEAL_DESK: AuditAction.QUOTE_SENT_BACK,
+    ApprovalTier.FINANCE: AuditAction.QUOTE_FINANCE_SENT_BACK,
+}
+
+
+def _check_summary(check: RuleCheck, currency: str) -> str:
+    return f"{check.rule_name}: {format_measured(check.kind, check.measured, currency)}"
+
+
+def _ask_next_tier(
+    revision: QuoteRevision,
+    checks: list[RuleCheck],
+    *,
+    actor: User,
+    action: Action,
+    request: HttpRequest | None,
+) -> None:
+    """Hands the locked ``revision`` to the first tier that must still approve it, or sends it
+    to the customer when none must."""
+    tiers = selectors.tiers_to_ask(checks)
+    if not tiers:
+        policy.require(actor, action, revision, to=RevisionStatus.SENT)
+        _send(revision, request=request)
+        return
+    tier = ApprovalTier(tiers[0])
+    policy.require(actor, action, revision, to=TIER_STATUS[tier])
+    revision.status = TIER_STATUS[tier]
+    revision.save(update_fields=["status"])
+    waiting = [c for c in checks if c.tier == tier and c.needs_approval]
+    _audit(
+        revision,
+        AuditAction.QUOTE_APPROVAL_REQUIRED,
+        actor=actor,
+        detail=f"{tier.label.lower()} to approve",
+        after={
+            "tier": tier.value,
+            "rules": [check.explanation for check in waiting],
+        },
+        request=request,
+    )
+    notifications.approval_needed(revision, tier=tier, checks=waiting)
+
+
 @transaction.atomic
 def revision_submit(
     *, revision: QuoteRevision, actor: User, request: HttpRequest | None = None
 ) -> str:
-    """The representative hands the draft on: to deal desk when a rule fires and no valid
-    approval covers it, otherwise straight to the customer. Returns the new status."""
+    """The representative hands the draft on. The rules that fire are frozen on it (tier,
+    threshold, value) so that editing a rule later changes nothing about this revision; an
+    earlier approval of a rule carries over when the value it approved is not exceeded. The
+    first tier that must approve what is left is asked (deal desk, then finance); with nothing
+    left, the quote goes straight to the customer. Returns the new status."""
     revision = _lock(revision)
     policy.require(actor, Action.SUBMIT, revision)
     if not revision.lines.exists():
@@ -317,73 +372,98 @@ def revision_submit(
     revision.submitted_at = timezone.now()
     revision.save(update_fields=["submitted_by", "submitted_at"])
     _audit(revision, AuditAction.QUOTE_SUBMITTED, actor=actor, request=request)
-    if selectors.revision_needs_approval(revision):
-        policy.require(actor, Action.SUBMIT, revision, to=RevisionStatus.PENDING_APPROVAL)
-        hits = selectors.revision_rule_hits(revision)
-        revision.status = RevisionStatus.PENDING_APPROVAL
-        revision.save(update_fields=["status"])
+    checks = selectors.approval_plan(revision)
+    # A resubmission after a send-back freezes afresh (its approvals were read by the plan).
+    revision.rule_checks.all().delete()
+    RuleCheck.objects.bulk_create(checks)
+    carried = [check for check in checks if check.is_carried_over]
+    if carried:
         _audit(
             revision,
-            AuditAction.QUOTE_APPROVAL_REQUIRED,
+            AuditAction.QUOTE_APPROVAL_CARRIED,
             actor=actor,
-            after={"rules": [hit.explanation for hit in hits]},
+            after={"rules": [f"{c.rule_name}: {c.carry_reason}" for c in carried]},
             request=request,
         )
-        notifications.approval_needed(revision)
-    else:
-        policy.require(actor, Action.SUBMIT, revision, to=RevisionStatus.SENT)
-        _send(revision, request=request)
+    _ask_next_tier(revision, checks, actor=actor, action=Action.SUBMIT, request=request)
     return revision.status
 
 
 @transaction.atomic
 def revision_approve(
-    *, revision: QuoteRevision, actor: User, comment: str = "", request: HttpRequest | None = None
-) -> None:
-    """Deal desk approves, which sends the quote to the customer in the same step."""
+    *,
+    revision: QuoteRevision,
+    actor: User,
+    comment: str = "",
+    action: Action = Action.APPROVE,
+    request: HttpRequest | None = None,
+) -> str:
+    """A tier approves the rules of theirs that fired (``Action.APPROVE`` for deal desk,
+    ``Action.FINANCE_APPROVE`` for finance): the next tier is asked, or the quote is sent to the
+    customer in the same step. Returns the new status."""
+    tier = ApprovalTier(policy.REVIEW_TIER[action])
     revision = _lock(revision)
-    policy.require(actor, Action.APPROVE, revision)
+    policy.require(actor, action, revision)
     if policy.is_expired(revision):
         raise ValidationError(
             f"Its validity date ({revision.valid_until:%d %B %Y}) has passed, so approving would "
             "send the customer a quote they cannot accept. Send it back for a later date."
         )
-    revision.approved_by = actor
-    revision.approved_at = timezone.now()
-    revision.approved_fingerprint = material_fingerprint(revision, list(revision.lines.all()))
-    revision.review_comment = comment
-    revision.save(
-        update_fields=["approved_by", "approved_at", "approved_fingerprint", "review_comment"]
+    now = timezone.now()
+    checks = selectors.revision_checks(revision)
+    approved = [c for c in checks if c.tier == tier and c.needs_approval]
+    terms = deal_terms_fingerprint(revision)
+    for check in approved:
+        check.approved_value, check.approved_by, check.approved_at = check.measured, actor, now
+        check.approved_terms = terms
+    RuleCheck.objects.bulk_update(
+        approved, ["approved_value", "approved_by", "approved_at", "approved_terms"]
     )
+    revision.approved_by = actor
+    revision.approved_at = now
+    revision.review_comment = comment
+    revision.save(update_fields=["approved_by", "approved_at", "review_comment"])
     _audit(
         revision,
-        AuditAction.QUOTE_APPROVED,
+        APPROVED_AUDIT[tier],
         actor=actor,
-        after={"comment": comment},
+        after={
+            "comment": comment,
+            "rules": [_check_summary(check, revision.currency) for check in approved],
+        },
         request=request,
     )
-    _send(revision, request=request)
+    _ask_next_tier(revision, checks, actor=actor, action=action, request=request)
+    return revision.status
 
 
 @transaction.atomic
 def revision_send_back(
-    *, revision: QuoteRevision, actor: User, comment: str, request: HttpRequest | None = None
+    *,
+    revision: QuoteRevision,
+    actor: User,
+    comment: str,
+    action: Action = Action.SEND_BACK,
+    request: HttpRequest | None = None,
 ) -> None:
+    """A tier sends the revision back to the representative as a draft (``Action.SEND_BACK``
+    for deal desk, ``Action.FINANCE_SEND_BACK`` for finance)."""
+    tier = ApprovalTier(policy.REVIEW_TIER[action])
     revision = _lock(revision)
-    policy.require(actor, Action.SEND_BACK, revision)
+    transition = policy.require(actor, action, revision)
     if not comment.strip():
         raise ValidationError("Say what must change before the quote can be approved.")
-    revision.status = RevisionStatus.DRAFT
+    revision.status = transition.target
     revision.review_comment = comment
     revision.save(update_fields=["status", "review_comment"])
     _audit(
         revision,
-        AuditAction.QUOTE_SENT_BACK,
+        SENT_BACK_AUDIT[tier],
         actor=actor,
         after={"comment": comment},
         request=request,
     )
-    notifications.sent_back(revision)
+    notifications.sent_back(revision, tier=tier)
 
 
 def _record_decision(
@@ -395,8 +475,13 @@ def _record_decision(
     request: HttpRequest | None,
     **extra: str,
 ) -> None:
-    """The customer's decision on a locked revision: status, who, when, audit, mail."""
-    transition = policy.require(actor, action, revision)
+    """The customer's decision on a locked revision: status, who, when, audit, mail. A first
+    acceptance still awaiting its second signature is ended by any other decision (its PO is
+    no longer drawn on)."""
+    to = RevisionStatus.ACCEPTED if action == Action.ACCEPT else None
+    transition = policy.require(actor, action, revision, to=to)
+    if action != Action.ACCEPT:
+        _end_two_signature_round(revision, actor=actor, request=request)
     revision.status = transition.target
     revision.decided_by = actor
     revision.decided_at = timezone.now()
@@ -434,15 +519,22 @@ def revision_accept(
     """A billing contact accepts the sent revision. The exact PDF they accepted is kept, with
     its SHA-256. ``purchase_order`` (a ``purchase_orders.PurchaseOrder``, locked and checked
     by ``purchase_orders.services.quote_accept_with_po``, which is how callers accept) is the
-    PO the quote is charged to."""
+    PO the quote is charged to.
+
+    Above the account's two-signature amount this is the first of two acceptances: the revision
+    then awaits a second, different billing contact (``revision_second_accept``)."""
     revision = _lock(revision)
     policy.require(actor, Action.ACCEPT, revision)
+    if policy.first_signer_id(revision) is not None:
+        # The first acceptance is given: this is the second one's step, not this.
+        raise QuoteConflict("This quote was already accepted once and awaits a second contact.")
     account = revision.quote.account
     if account.po_required and purchase_order is None:
         raise ValidationError(
             "Your account requires a purchase order to accept a quote: choose one or enter a "
             "new one."
         )
+    needs_second = policy.needs_second_acceptance(revision)
     po_number = purchase_order.number if purchase_order is not None else ""
     pdf = revision_pdf(revision)
     pdf_sha256 = hashlib.sha256(pdf).hexdigest()
@@ -455,7 +547,24 @@ def revision_accept(
         pdf=pdf,
         po_number=po_number,
         purchase_order=purchase_order,
+        needs_second=needs_second,
     )
+    if needs_second:
+        transition = policy.require(
+            actor, Action.ACCEPT, revision, to=RevisionStatus.AWAITING_SECOND
+        )
+        revision.status = transition.target
+        revision.save(update_fields=["status"])
+        _audit(
+            revision,
+            AuditAction.QUOTE_FIRST_ACCEPTANCE,
+            actor=actor,
+            detail=f"accepted by {actor.display_name}, awaiting a second billing contact",
+            after={"revision": revision.number, "po_number": po_number, "pdf_sha256": pdf_sha256},
+            request=request,
+        )
+        notifications.second_acceptance_needed(revision, first=actor)
+        return acceptance
     _record_decision(
         revision,
         actor=actor,
@@ -465,7 +574,87 @@ def revision_accept(
         po_number=po_number,
         pdf_sha256=pdf_sha256,
     )
+    _keep_stamped_copy(revision, acceptance)
     return acceptance
+
+
+def _keep_stamped_copy(revision: QuoteRevision, acceptance: Acceptance) -> None:
+    # The stamped copy is rendered once, when the status becomes accepted (after the second
+    # signature, where one is needed, so the stamp names both): later downloads are these
+    # bytes, so the hash the page prints for it stays true.
+    stamped = revision_pdf(revision, stamped=True)
+    acceptance.stamped_pdf = stamped
+    acceptance.stamped_pdf_sha256 = hashlib.sha256(stamped).hexdigest()
+    acceptance.save(update_fields=["stamped_pdf", "stamped_pdf_sha256"])
+
+
+@transaction.atomic
+def revision_second_accept(
+    *,
+    revision: QuoteRevision,
+    actor: User,
+    pdf_sha256: str,
+    request: HttpRequest | None = None,
+) -> Acceptance:
+    """A second billing contact accepts what the first one accepted: the same revision, and
+    the same document, which they name by its SHA-256 (``pdf_sha256``, shown to them). Only
+    then is the quote accepted."""
+    revision = _lock(revision)
+    policy.require(actor, Action.ACCEPT, revision)
+    first = policy.first_signer_id(revision)
+    if first is None:
+        raise QuoteConflict("This quote is not waiting for a second acceptance.")
+    if first == actor.pk:
+        raise ValidationError(
+            "You gave the first acceptance: a second, different billing contact of your account "
+            "must accept it too."
+        )
+    acceptance = Acceptance.objects.select_for_update().get(revision=revision)
+    if pdf_sha256 != acceptance.pdf_sha256:
+        raise ValidationError(
+            "The document you confirmed is not the one the first contact accepted (its SHA-256 "
+            "differs). Reload the page and check it again; nothing was changed."
+        )
+    acceptance.second_accepted_by = actor
+    acceptance.second_accepted_at = timezone.now()
+    acceptance.second_ip_address = client_ip(request)
+    acceptance.save(update_fields=["second_accepted_by", "second_accepted_at", "second_ip_address"])
+    _record_decision(
+        revision,
+        actor=actor,
+        action=Action.ACCEPT,
+        comment="",
+        request=request,
+        first_accepted_by=acceptance.accepted_by.username,
+        po_number=acceptance.po_number,
+        pdf_sha256=acceptance.pdf_sha256,
+    )
+    _keep_stamped_copy(revision, acceptance)
+    return acceptance
+
+
+def _end_two_signature_round(
+    revision: QuoteRevision, *, actor: User | None, request: HttpRequest | None
+) -> None:
+    """A first acceptance still awaiting its second signature is ended: its record goes (the
+    audit keeps who accepted which document), so the PO it was charged to is no longer drawn
+    on and a later revision can be accepted afresh."""
+    if policy.first_signer_id(revision, revision.status) is None:
+        return
+    acceptance = Acceptance.objects.select_related("accepted_by").get(revision=revision)
+    _audit(
+        revision,
+        AuditAction.QUOTE_FIRST_ACCEPTANCE,
+        actor=actor,
+        detail=f"the first acceptance by {acceptance.accepted_by.display_name} ended unconfirmed",
+        before={
+            "accepted_by": acceptance.accepted_by.username,
+            "pdf_sha256": acceptance.pdf_sha256,
+            "po_number": acceptance.po_number,
+        },
+        request=request,
+    )
+    acceptance.delete()
 
 
 @transaction.atomic
@@ -498,6 +687,7 @@ def revision_withdraw(
     transition = policy.require(actor, Action.WITHDRAW, revision)
     if not reason.strip():
         raise ValidationError("Say why the quote is withdrawn; the customer will read it.")
+    _end_two_signature_round(revision, actor=actor, request=request)
     revision.status = transition.target
     revision.withdrawn_by = actor
     revision.withdrawn_at = timezone.now()
@@ -517,8 +707,9 @@ def revision_withdraw(
 def revision_expire(*, revision: QuoteRevision, now: datetime | None = None) -> bool:
     """Marks a sent revision expired once its validity date has ended. Idempotent."""
     revision = _lock(revision)
-    if revision.status != RevisionStatus.SENT or not policy.is_expired(revision, now):
+    if revision.status not in policy.UNDECIDED or not policy.is_expired(revision, now):
         return False
+    _end_two_signature_round(revision, actor=None, request=None)
     revision.status = policy.require(None, Action.EXPIRE, revision).target
     revision.save(update_fields=["status"])
     _audit(
@@ -547,6 +738,7 @@ def revision_start_next(
     new = QuoteRevision.objects.create(
         quote=quote,
         number=current.number + 1,
+        title=current.title or quote.title,
         currency=current.currency,
         term_months=current.term_months,
         billing_frequency=current.billing_frequency,
@@ -557,10 +749,8 @@ def revision_start_next(
         discount_total=current.discount_total,
         total=current.total,
         created_by=actor,
-        # An approval carries over until a material edit voids it.
-        approved_by=current.approved_by,
-        approved_at=current.approved_at,
-        approved_fingerprint=current.approved_fingerprint,
+        # Earlier approvals are not copied: submitting reads them rule by rule from the
+        # revisions they were given on (``selectors.approval_plan``).
     )
     QuoteLine.objects.bulk_create(
         [

@@ -22,3 +22,22 @@ def quote_list_table(rows) -> Table:
         rows=rows,
         empty="No quotes yet.",
     )
+
+
+def draftable_account_table(accounts) -> Table:
+    """The accounts a representative may start a quote for (``selectors.draftable_accounts``)."""
+    return Table(
+        columns=(
+            Column("Account", lambda a: a.number),
+            Column("Name", lambda a: a.name),
+            Column("Currency", lambda a: a.currency),
+            Column("Time zone", lambda a: a.time_zone),
+            Column(
+                "",
+                lambda a: "Start a quote",
+                link=lambda a: reverse("quotes:create", args=[a.number]),
+            ),
+        ),
+        rows=accounts,
+        empty="No account of yours matches.",
+    )

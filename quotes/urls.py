@@ -8,6 +8,7 @@ app_name = "quotes"
 
 urlpatterns = [
     path("quotes/", views.quote_list, name="list"),
+    path("quotes/new/", views.quote_new, name="new"),
     path("accounts/<account_number:number>/quotes/new/", views.quote_create, name="create"),
     path("quotes/<quote_number:number>/", views.quote_detail, name="detail"),
     path("quotes/<quote_number:number>/edit/", views.quote_edit, name="edit"),

@@ -9,10 +9,11 @@ from django.views.decorators.http import require_http_methods, require_POST
 from contacts.permissions import account_permissions
 from contacts.selectors import account_get_for_user
 from corp_billing.paging import keyset_page
+from corp_billing.times import today_in
 
 from . import policy, selectors, services
 from .diff import revision_diff
-from .documents import revision_pdf, sha256
+from .documents import pdf_filename, revision_pdf, sha256
 from .forms import (
     BaseLineFormSet,
     DecisionForm,
@@ -20,11 +21,13 @@ from .forms import (
     QuoteCreateForm,
     QuoteHeaderForm,
     ReviewForm,
+    SecondAcceptanceForm,
     WithdrawForm,
 )
 from .models import BillingFrequency
+from .periods import term_value, total_covers
 from .policy import Action
-from .tables import quote_list_table
+from .tables import draftable_account_table, quote_list_table
 
 
 @login_required
@@ -37,7 +40,32 @@ def quote_list(request):
     )
     rows = [(quote, selectors.shown_revision(user=request.user, quote=quote)) for quote in page]
     return render(
-        request, "quotes/quote_list.html", {"table": quote_list_table(rows), "page": page}
+        request,
+        "quotes/quote_list.html",
+        {
+            "table": quote_list_table(rows),
+            "page": page,
+            "may_draft": selectors.may_draft_quotes(user=request.user),
+        },
+    )
+
+
+@login_required
+@require_http_methods(["GET"])
+def quote_new(request):
+    """The quotes list's "New quote": pick one of your accounts, then the create form."""
+    if not selectors.may_draft_quotes(user=request.user):
+        raise Http404("No account to quote for")
+    query = request.GET.get("q", "")[:100]
+    page = keyset_page(
+        selectors.draftable_accounts(user=request.user, query=query),
+        ordering=selectors.DRAFTABLE_ORDER,
+        request=request,
+    )
+    return render(
+        request,
+        "quotes/quote_new.html",
+        {"table": draftable_account_table(page), "page": page, "query": query},
     )
 
 
@@ -48,6 +76,8 @@ def quote_create(request, number: str):
     form = QuoteCreateForm(
         data=request.POST or None,
         initial={"valid_until": services.default_valid_until(account)},
+        today=today_in(account),
+        time_zone=account.time_zone,
     )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -78,6 +108,17 @@ def _revision_page(request, quote, revision, revisions):
     perms = account_permissions(request.user, quote.account)
     allowed = policy.allowed_actions(request.user, revision, perms=perms)
     is_staff = request.user.is_vendor_staff
+    checks = (
+        selectors.approval_shown(revision, editable=policy.is_editable(revision))
+        if is_staff
+        else []
+    )
+    # The rules the person reviewing now is asked about: their own tier's, still unapproved.
+    review_tiers = {
+        policy.REVIEW_TIER[action] for action in allowed if action in policy.REVIEW_TIER
+    }
+    acceptance = getattr(revision, "acceptance", None)
+    awaiting_second = policy.first_signer_id(revision) is not None
     diff = None
     if previous is not None:
         diff = revision_diff(previous, revision, previous.lines.all(), revision.lines.all())
@@ -90,8 +131,9 @@ def _revision_page(request, quote, revision, revisions):
         "previous": previous,
         "diff": diff,
         "is_current": quote.current_revision_id == revision.pk,
-        "rule_hits": selectors.revision_rule_hits(revision) if is_staff else [],
-        "approval_valid": selectors.revision_has_valid_approval(revision) if is_staff else False,
+        "approval_checks": checks,
+        "sent_back_by": selectors.sent_back_by(revision) if revision.review_comment else "",
+        "review_checks": [c for c in checks if c.needs_approval and c.tier in review_tiers],
         # One flag per action of the status table, for the template's buttons.
         "actions": {action.value: action in allowed for action in Action},
         "history": keyset_page(
@@ -103,7 +145,20 @@ def _revision_page(request, quote, revision, revisions):
         "expires_at": policy.expires_at(revision),
         "has_expired": policy.has_expired(revision),
         "revise_note": policy.transition_note(revision, Action.REVISE),
-        "acceptance": getattr(revision, "acceptance", None),
+        "acceptance": acceptance,
+        "awaiting_second": awaiting_second,
+        "second_form": SecondAcceptanceForm(
+            initial={"pdf_sha256": acceptance.pdf_sha256 if acceptance else ""}
+        ),
+        "accepted_filename": pdf_filename(revision, original=True),
+        "stamped_filename": pdf_filename(revision),
+        "covers": total_covers(revision.billing_frequency),
+        "term": term_value(
+            revision.total,
+            frequency=revision.billing_frequency,
+            term_months=revision.term_months,
+            currency=revision.currency,
+        ),
         "review_form": ReviewForm(),
         "decision_form": DecisionForm(),
         "withdraw_form": WithdrawForm(),
@@ -137,13 +192,13 @@ def revision_pdf_view(request, number: str, rev: int, original: bool = False):
         raise Http404("This revision was not accepted")
     if original and acceptance is not None and acceptance.pdf:
         data = bytes(acceptance.pdf)  # the very bytes accepted, whatever changed since
+    elif not original and acceptance is not None and acceptance.stamped_pdf:
+        data = bytes(acceptance.stamped_pdf)  # the bytes whose hash the quote page prints
     else:
         data = revision_pdf(revision, stamped=not original)
     response = HttpResponse(data, content_type="application/pdf")
-    suffix = "-as-accepted" if original else ""
-    response["Content-Disposition"] = (
-        f'attachment; filename="{quote.number}-rev{revision.number}{suffix}.pdf"'
-    )
+    filename = pdf_filename(revision, original=original)
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
     response["X-Content-SHA256"] = sha256(data)
     return response
 
@@ -182,9 +237,13 @@ def quote_edit(request, number: str):
     frequency = request.POST.get("billing_frequency", "")
     if frequency not in BillingFrequency.values:
         frequency = revision.billing_frequency
+    account = quote.account
     header = QuoteHeaderForm(
         data=request.POST or None,
+        today=today_in(account),
+        time_zone=account.time_zone,
         initial={
+            "title": revision.title or quote.title,
             "term_months": revision.term_months,
             "billing_frequency": revision.billing_frequency,
             "valid_until": revision.valid_until,
@@ -192,14 +251,20 @@ def quote_edit(request, number: str):
             "notes": revision.notes,
         },
     )
+    data = request.POST or None
+    adding = request.method == "POST" and "add_line" in request.POST
+    if adding:
+        # Without JavaScript, "Add a line" posts the page back with one more row: nothing is
+        # saved, everything typed is kept.
+        data = _with_one_more_row(request.POST, "lines")
     lines: BaseLineFormSet = LineFormSet(  # type: ignore[call-arg,assignment]
-        data=request.POST or None,
+        data=data,
         initial=_line_initial(revision) if request.method == "GET" else None,
         currency=revision.currency,
         billing_frequency=frequency,
         prefix="lines",
     )
-    if request.method == "POST" and header.is_valid() and lines.is_valid():
+    if request.method == "POST" and not adding and header.is_valid() and lines.is_valid():
         try:
             services.revision_update(
                 revision=revision,
@@ -215,13 +280,30 @@ def quote_edit(request, number: str):
         if "save_and_continue" in request.POST:
             return redirect("quotes:edit", number=quote.number)
         return redirect("quotes:detail", number=quote.number)
-    status = 400 if request.method == "POST" else 200
+    status = 400 if request.method == "POST" and not adding else 200
     return render(
         request,
         "quotes/quote_edit.html",
-        {"quote": quote, "revision": revision, "header": header, "lines": lines},
+        {
+            "quote": quote,
+            "revision": revision,
+            "header": header,
+            "lines": lines,
+            "preview": selectors.edit_preview_config(revision),
+        },
         status=status,
     )
+
+
+def _with_one_more_row(post, prefix: str):
+    data = post.copy()
+    key = f"{prefix}-TOTAL_FORMS"
+    try:
+        total = int(data.get(key, "0"))
+    except ValueError:
+        return data  # a broken management form is the formset's error to report
+    data[key] = str(min(total + 1, LineFormSet.max_num))
+    return data
 
 
 @login_required

@@ -19,6 +19,10 @@ def _fast_and_isolated(settings, tmp_path_factory):
     settings.ALLOWED_HOSTS = ["testserver", "localhost", "127.0.0.1"]
     # Uploaded PO documents go to a fresh directory, never the checkout's private_files/.
     settings.PRIVATE_FILES_ROOT = tmp_path_factory.mktemp("private_files")
+    # Nothing cached by one test (grant sets, throttling counters) is seen by the next.
+    from django.core.cache import cache
+
+    cache.clear()
 
 
 @dataclass

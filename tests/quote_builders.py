@@ -14,11 +14,17 @@ from workflows import services as flow_services
 
 
 def ensure_default_rules() -> None:
-    """The default rules of migration 0002. A transactional test flushes every table, migration
-    data included, so tests that depend on the rules put them back first."""
+    """The default rules of migrations 0002 (deal desk) and 0007 (finance). A transactional test
+    flushes every table, migration data included, so tests that depend on the rules put them
+    back first."""
     defaults = importlib.import_module("quotes.migrations.0002_default_approval_rules").DEFAULTS
     for name, kind, threshold in defaults:
         ApprovalRule.objects.get_or_create(kind=kind, threshold=threshold, defaults={"name": name})
+    finance = importlib.import_module("quotes.migrations.0007_finance_tier_rules").DEFAULTS
+    for name, kind, threshold, tier in finance:
+        ApprovalRule.objects.get_or_create(
+            kind=kind, threshold=threshold, tier=tier, defaults={"name": name}
+        )
 
 
 def product(sku="OV-SEAT-STD", name="OpenVoice Standard seat", unit="seat / month", **prices):
@@ -90,4 +96,33 @@ def pending_approval_quote(account, rep, **kwargs):
     item = product()
     quote = submitted_quote(account, rep, lines=[line(item, discount="20")], **kwargs)
     assert quote.current_revision.status == "pending_approval"
+    return quote
+
+
+def pending_finance_quote(account, rep, deal_desk, **kwargs):
+    """A 35 % line discount (over the finance tier's 30 %), approved by deal desk: waiting for
+    finance."""
+    item = product()
+    quote = submitted_quote(account, rep, lines=[line(item, discount="35")], **kwargs)
+    flow_services.quote_approve(quote=quote, actor=deal_desk)
+    quote.refresh_from_db()
+    assert quote.current_revision.status == "pending_finance"
+    return quote
+
+
+def awaiting_second_quote(account, rep, first_contact, *, above="1000", po=None, **kwargs):
+    """The account needs two billing contacts above ``above``; a 2,400 quote was accepted by
+    ``first_contact`` and waits for a second one."""
+    from tests import po_builders
+
+    account.second_acceptance_above = Decimal(above)
+    account.save(update_fields=["second_acceptance_above"])
+    quote = sent_quote(account, rep, **kwargs)
+    flow_services.quote_accept(
+        quote=quote,
+        actor=first_contact,
+        new_po=po_builders.new_po(po or f"PO-2SIG-{quote.pk}") if account.po_required else None,
+    )
+    quote.refresh_from_db()
+    assert quote.current_revision.status == "awaiting_second"
     return quote

@@ -24,6 +24,7 @@ def save(client, quote, data: dict):
 
 def edit_post(revision, lines: list[dict], blank_rows: int = 3) -> dict:
     data = {
+        "title": "Renewal",
         "term_months": "12",
         "billing_frequency": "annually",
         "valid_until": revision.valid_until.isoformat(),

@@ -5,9 +5,15 @@ quote service (submitting, approving, deciding…) and then completes the task; 
 revision's status to choose the next task:
 
     submit ─► route ─ pending approval ─► deal desk ─► route
+                │ ─ pending finance ──► finance ─► route
                 │ ─ sent ─────────────► customer decides ─► route
+                │ ─ awaiting second ──► a second billing contact decides ─► route
                 │ ─ draft / changes requested ─► revise (rep submits again) ─► route
                 └ ─ accepted / rejected / withdrawn / expired ─► end
+
+Which tiers approve (deal desk, then finance, each only when rules of theirs fired and no
+earlier approval covers them) and whether the customer needs two signatures is decided by the
+quote services; the flow only follows the status they leave.
 """
 
 from typing import Any
@@ -27,7 +33,9 @@ from .nodes import AccountTask
 # status (accepted, rejected, withdrawn, expired) ends the process.
 NEXT_STEP: dict[str, str] = {
     RevisionStatus.PENDING_APPROVAL: "deal_desk_review",
+    RevisionStatus.PENDING_FINANCE: "finance_review",
     RevisionStatus.SENT: "customer_decision",
+    RevisionStatus.AWAITING_SECOND: "second_acceptance",
     RevisionStatus.DRAFT: "revise",
     RevisionStatus.CHANGES_REQUESTED: "revise",
 }
@@ -42,14 +50,21 @@ class QuoteFlow(flow.Flow):
     route = (
         flow.Switch()
         .Case(this.deal_desk_review, this.waits_for_deal_desk)
+        .Case(this.finance_review, this.waits_for_finance)
         .Case(this.customer_decision, this.waits_for_customer)
+        .Case(this.second_acceptance, this.waits_for_second_contact)
         .Case(this.revise, this.waits_for_representative)
         .Default(this.end)
     )
 
     deal_desk_review = AccountTask("approve_deal").Next(this.route)
 
+    finance_review = AccountTask("approve_finance").Next(this.route)
+
     customer_decision = AccountTask("approve_quote").Next(this.route)
+
+    # Any billing contact but the one who accepted first (``quotes.policy`` refuses them).
+    second_acceptance = AccountTask("approve_quote").Next(this.route)
 
     revise = AccountTask("draft_quote").Next(this.route)
 
@@ -72,8 +87,14 @@ class QuoteFlow(flow.Flow):
     def waits_for_deal_desk(self, activation: Any) -> bool:
         return self._next(activation) == "deal_desk_review"
 
+    def waits_for_finance(self, activation: Any) -> bool:
+        return self._next(activation) == "finance_review"
+
     def waits_for_customer(self, activation: Any) -> bool:
         return self._next(activation) == "customer_decision"
+
+    def waits_for_second_contact(self, activation: Any) -> bool:
+        return self._next(activation) == "second_acceptance"
 
     def waits_for_representative(self, activation: Any) -> bool:
         return self._next(activation) == "revise"

@@ -192,6 +192,7 @@ def grant_in_bulk(rows: list[tuple[User, Account, str]]) -> None:
         batch_size=BATCH,
         ignore_conflicts=True,
     )
+    permissions.grants_changed({user.pk for user, _, _ in rows})
     AuditEvent.objects.bulk_create(
         [
             AuditEvent(
@@ -568,7 +569,7 @@ def copy_batch(
     for (t, _account, users), quote in zip(jobs, quotes, strict=True):
         for r in t.revisions:
             changes = {f: users.get(getattr(r, f), getattr(r, f)) for f in USER_FIELDS_REVISION}
-            revision_rows.append(_copy(r, quote_id=quote.pk, **changes))
+            revision_rows.append(_copy(r, quote_id=quote.pk, title=quote.title, **changes))
             revision_keys.append((quote, r))
     revisions = QuoteRevision.objects.bulk_create(revision_rows, batch_size=BATCH)
     if revisions and revisions[0].pk is None:
@@ -598,6 +599,9 @@ def copy_batch(
                 revision_id=new_revision[(quote.pk, rid)],
                 accepted_by_id=users.get(a.accepted_by_id, a.accepted_by_id),
                 pdf=b"",
+                # The template's stamped copy names the template's quote: re-rendered on demand.
+                stamped_pdf=b"",
+                stamped_pdf_sha256="",
             )
         for e in t.events:
             actor_id = users.get(e.actor_id, e.actor_id)

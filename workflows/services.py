@@ -28,7 +28,7 @@ from quotes import services as quote_services
 from quotes.models import Quote, QuoteRevision
 from quotes.policy import Action, QuoteConflict
 
-from .flows import ContactChangeFlow, POChangeFlow, QuoteFlow
+from .flows import NEXT_STEP, ContactChangeFlow, POChangeFlow, QuoteFlow
 from .models import ContactChangeProcess, POChangeProcess, QuoteProcess
 from .nodes import AccountTask
 from .tasks import TaskConflict, locked_message, open_task, run_task, taken_message
@@ -99,35 +99,67 @@ def quote_submit(*, quote: Quote, actor: User, request: HttpRequest | None = Non
         QuoteFlow.start.run(quote=revision.quote)
 
 
+# Each tier's review task, by the action that approves or sends back at that tier.
+REVIEW_NODES: dict[Action, AccountTask] = {
+    Action.APPROVE: QuoteFlow.deal_desk_review,
+    Action.SEND_BACK: QuoteFlow.deal_desk_review,
+    Action.FINANCE_APPROVE: QuoteFlow.finance_review,
+    Action.FINANCE_SEND_BACK: QuoteFlow.finance_review,
+}
+
+
 def quote_approve(
-    *, quote: Quote, actor: User, comment: str = "", request: HttpRequest | None = None
-) -> None:
-    """Deal desk approves; the quote goes to the customer in the same step."""
-    _step(
+    *,
+    quote: Quote,
+    actor: User,
+    comment: str = "",
+    action: Action = Action.APPROVE,
+    request: HttpRequest | None = None,
+) -> str:
+    """A tier approves (deal desk with ``Action.APPROVE``, finance with
+    ``Action.FINANCE_APPROVE``): the next tier is asked, or the quote goes to the customer in
+    the same step. Returns the revision's new status."""
+    return _step(
         quote=quote,
-        node=QuoteFlow.deal_desk_review,
+        node=REVIEW_NODES[action],
         actor=actor,
-        action=Action.APPROVE,
+        action=action,
         call=lambda rev: quote_services.revision_approve(
-            revision=rev, actor=actor, comment=comment, request=request
+            revision=rev, actor=actor, comment=comment, action=action, request=request
         ),
         request=request,
     )
 
 
 def quote_send_back(
-    *, quote: Quote, actor: User, comment: str, request: HttpRequest | None = None
+    *,
+    quote: Quote,
+    actor: User,
+    comment: str,
+    action: Action = Action.SEND_BACK,
+    request: HttpRequest | None = None,
 ) -> None:
+    """A tier sends the quote back to the representative (``Action.SEND_BACK`` or
+    ``Action.FINANCE_SEND_BACK``)."""
     _step(
         quote=quote,
-        node=QuoteFlow.deal_desk_review,
+        node=REVIEW_NODES[action],
         actor=actor,
-        action=Action.SEND_BACK,
+        action=action,
         call=lambda rev: quote_services.revision_send_back(
-            revision=rev, actor=actor, comment=comment, request=request
+            revision=rev, actor=actor, comment=comment, action=action, request=request
         ),
         request=request,
     )
+
+
+def _customer_node(quote: Quote) -> AccountTask:
+    """The customer's task the quote waits on: the first decision, or the second acceptance.
+    Read before the lock; if the quote moves on meanwhile, ``run_task`` finds no such open
+    task and the step is a 409."""
+    if NEXT_STEP.get(_current(quote).status) == "second_acceptance":
+        return QuoteFlow.second_acceptance
+    return QuoteFlow.customer_decision
 
 
 def _expire_if_due(quote: Quote) -> None:
@@ -146,7 +178,9 @@ def quote_accept(
     request: HttpRequest | None = None,
 ) -> None:
     """A billing contact accepts, charging the quote to a PO of the ledger or to a new one
-    entered in the same step (required where the account requires a PO)."""
+    entered in the same step (required where the account requires a PO). Above the account's
+    two-signature amount this is the first acceptance; ``quote_second_accept`` gives the
+    second."""
     _expire_if_due(quote)
     _step(
         quote=quote,
@@ -164,6 +198,24 @@ def quote_accept(
     )
 
 
+def quote_second_accept(
+    *, quote: Quote, actor: User, pdf_sha256: str, request: HttpRequest | None = None
+) -> None:
+    """A second billing contact accepts the document the first one accepted (named by its
+    SHA-256): only now is the quote accepted."""
+    _expire_if_due(quote)
+    _step(
+        quote=quote,
+        node=QuoteFlow.second_acceptance,
+        actor=actor,
+        action=Action.ACCEPT,
+        call=lambda rev: quote_services.revision_second_accept(
+            revision=rev, actor=actor, pdf_sha256=pdf_sha256, request=request
+        ),
+        request=request,
+    )
+
+
 def quote_decline(
     *,
     quote: Quote,
@@ -173,11 +225,12 @@ def quote_decline(
     request: HttpRequest | None = None,
 ) -> None:
     """A billing contact rejects (``Action.REJECT``) or requests changes
-    (``Action.REQUEST_CHANGES``)."""
+    (``Action.REQUEST_CHANGES``), at the first decision or instead of the second acceptance,
+    which ends the two-signature round."""
     _expire_if_due(quote)
     _step(
         quote=quote,
-        node=QuoteFlow.customer_decision,
+        node=_customer_node(quote),
         actor=actor,
         action=action,
         call=lambda rev: quote_services.revision_decline(
@@ -193,7 +246,7 @@ def quote_withdraw(
     """The representative withdraws the sent revision: the customer's decision task ends."""
     _step(
         quote=quote,
-        node=QuoteFlow.customer_decision,
+        node=_customer_node(quote),
         actor=actor,
         action=Action.WITHDRAW,
         call=lambda rev: quote_services.revision_withdraw(
@@ -212,7 +265,7 @@ def quote_expire(*, quote: Quote, now: datetime | None = None) -> bool:
     try:
         return _step(
             quote=quote,
-            node=QuoteFlow.customer_decision,
+            node=_customer_node(quote),
             actor=None,
             action=Action.EXPIRE,
             call=lambda rev: quote_services.revision_expire(revision=rev, now=now),

@@ -10,7 +10,17 @@ urlpatterns = [
     path("tasks/", views.inbox, name="inbox"),
     path("quotes/<quote_number:number>/submit/", views.quote_submit, name="quote_submit"),
     path("quotes/<quote_number:number>/review/", views.quote_review, name="quote_review"),
+    path(
+        "quotes/<quote_number:number>/finance-review/",
+        views.quote_finance_review,
+        name="quote_finance_review",
+    ),
     path("quotes/<quote_number:number>/decide/", views.quote_decide, name="quote_decide"),
+    path(
+        "quotes/<quote_number:number>/second-acceptance/",
+        views.quote_second_accept,
+        name="quote_second_accept",
+    ),
     path("quotes/<quote_number:number>/withdraw/", views.quote_withdraw, name="quote_withdraw"),
     path(
         "accounts/<account_number:number>/contact-changes/",

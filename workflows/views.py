@@ -34,7 +34,7 @@ from purchase_orders.forms import (
 from purchase_orders.models import PurchaseOrder, PurchaseOrderChange
 from purchase_orders.policy import POConflict
 from quotes import policy
-from quotes.forms import DecisionForm, ReviewForm, WithdrawForm
+from quotes.forms import DecisionForm, ReviewForm, SecondAcceptanceForm, WithdrawForm
 from quotes.models import Quote
 from quotes.policy import Action, QuoteConflict
 from quotes.selectors import quote_get_for_user
@@ -44,9 +44,15 @@ from .tables import inbox_table
 from .tasks import TaskConflict
 
 
-def _run(request: AuthenticatedRequest, quote: Quote, step: Callable[[], object], success: str):
+def _run(
+    request: AuthenticatedRequest,
+    quote: Quote,
+    step: Callable[[], Any],
+    success: str | Callable[[Any], str],
+):
+    """``success`` is the message, or makes it from what ``step`` returned."""
     try:
-        step()
+        result = step()
     except (QuoteConflict, TaskConflict, POConflict) as exc:
         return render(
             request, "workflows/conflict.html", {"quote": quote, "message": str(exc)}, status=409
@@ -56,7 +62,7 @@ def _run(request: AuthenticatedRequest, quote: Quote, step: Callable[[], object]
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
         return redirect("quotes:detail", number=quote.number)
-    messages.success(request, success)
+    messages.success(request, success(result) if callable(success) else success)
     return redirect("quotes:detail", number=quote.number)
 
 
@@ -101,31 +107,44 @@ def quote_submit(request: AuthenticatedRequest, number: str) -> HttpResponse:
     )
 
 
-@login_required
-@require_POST
-def quote_review(request: AuthenticatedRequest, number: str) -> HttpResponse:
+def _review(
+    request: AuthenticatedRequest, number: str, approve: Action, send_back: Action
+) -> HttpResponse:
+    """One tier's review: ``approve`` and ``send_back`` are that tier's actions."""
     quote = quote_get_for_user(user=request.user, number=number)
     form = ReviewForm(request.POST)
     if not form.is_valid():
-        return _invalid(request, quote, form, Action.APPROVE)
+        return _invalid(request, quote, form, approve)
     comment = form.cleaned_data["comment"]
     if form.cleaned_data["decision"] == "approve":
         return _run(
             request,
             quote,
             lambda: services.quote_approve(
-                quote=quote, actor=request.user, comment=comment, request=request
+                quote=quote, actor=request.user, comment=comment, action=approve, request=request
             ),
-            "Approved: the quote was sent to the customer.",
+            policy.after_approval,
         )
     return _run(
         request,
         quote,
         lambda: services.quote_send_back(
-            quote=quote, actor=request.user, comment=comment, request=request
+            quote=quote, actor=request.user, comment=comment, action=send_back, request=request
         ),
         "Sent back.",
     )
+
+
+@login_required
+@require_POST
+def quote_review(request: AuthenticatedRequest, number: str) -> HttpResponse:
+    return _review(request, number, Action.APPROVE, Action.SEND_BACK)
+
+
+@login_required
+@require_POST
+def quote_finance_review(request: AuthenticatedRequest, number: str) -> HttpResponse:
+    return _review(request, number, Action.FINANCE_APPROVE, Action.FINANCE_SEND_BACK)
 
 
 DECISION_MESSAGES = {
@@ -180,6 +199,27 @@ def quote_decide(request: AuthenticatedRequest, number: str) -> HttpResponse:
             )
 
     return _run(request, quote, step, DECISION_MESSAGES[action])
+
+
+@login_required
+@require_POST
+def quote_second_accept(request: AuthenticatedRequest, number: str) -> HttpResponse:
+    """The second of two billing contacts accepts the document the first one accepted."""
+    quote = quote_get_for_user(user=request.user, number=number)
+    form = SecondAcceptanceForm(request.POST)
+    if not form.is_valid():
+        return _invalid(request, quote, form, Action.ACCEPT)
+    return _run(
+        request,
+        quote,
+        lambda: services.quote_second_accept(
+            quote=quote,
+            actor=request.user,
+            pdf_sha256=form.cleaned_data["pdf_sha256"],
+            request=request,
+        ),
+        "You gave the second acceptance: the quote is accepted. Your representative has been told.",
+    )
 
 
 @login_required

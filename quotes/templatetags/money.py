@@ -1,7 +1,10 @@
+from decimal import Decimal
+
 from django import template
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 
+from quotes import periods
 from quotes.money import format_money
 
 register = template.Library()
@@ -13,6 +16,20 @@ def money(amount, currency: str) -> str:
     if amount is None or amount == "":
         return ""
     return format_money(amount, currency)
+
+
+@register.filter
+def quantity(value) -> str:
+    """``250.00`` → ``250``, ``2.50`` → ``2.5``: never ``2.5E+2`` (what ``normalize`` prints)."""
+    if value is None or value == "":
+        return ""
+    return f"{Decimal(value).normalize():f}"
+
+
+@register.filter
+def total_covers(frequency: str) -> str:
+    """``{{ revision.billing_frequency|total_covers }}`` → ``per year``."""
+    return periods.total_covers(frequency)
 
 
 @register.simple_tag
@@ -36,7 +53,7 @@ def quote_line_rows(lines, currency: str):
                 line.sku,
                 line.name,
                 description,
-                line.quantity.normalize(),
+                quantity(line.quantity),
                 line.unit,
                 format_money(line.unit_price, currency),
                 line.discount_percent,

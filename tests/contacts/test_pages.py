@@ -63,7 +63,8 @@ def test_account_home_queries_do_not_grow_with_contacts(
     add_contacts(190)  # 200 contacts
     large = _queries(django_assert_max_num_queries, client, url)
     assert small == large
-    assert large <= 8
+    # (9 with the person's grants read once: in a test's transaction they are never cached)
+    assert large <= 9
 
 
 def test_staff_home_queries_do_not_grow_with_accounts(world, login, django_assert_max_num_queries):

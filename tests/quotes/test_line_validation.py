@@ -19,6 +19,7 @@ def edit_post(revision, lines, *, initial_forms=1, blank_forms=1, **header):
     """The edit page's POST: header, management form and ``lines`` followed by blank extra
     rows, as the browser sends them."""
     data = {
+        "title": header.get("title", revision.title),
         "term_months": header.get("term_months", revision.term_months),
         "billing_frequency": header.get("billing_frequency", revision.billing_frequency),
         "valid_until": revision.valid_until.isoformat(),
@@ -363,6 +364,7 @@ def test_a_valid_post_saves_exactly_the_expected_lines_and_totals(world, login, 
     )
     assert Decimal(event.before["total"]) == Decimal("2400")
     assert event.after == {
+        "title": "Renewal",
         "total": "770.44",
         "term_months": 24,
         "billing_frequency": "annually",

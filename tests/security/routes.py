@@ -83,6 +83,7 @@ def quote_in(state: str, rev: bool = False):
 
 def _build_quote(world, account, state):
     from quotes.policy import Action
+    from tests import factories
     from tests import quote_builders as qb
     from workflows import services as flow_services
 
@@ -92,6 +93,12 @@ def _build_quote(world, account, state):
         return qb.draft_quote(account, rep)
     if state == "pending_approval":
         return qb.pending_approval_quote(account, rep)
+    if state == "pending_finance":
+        return qb.pending_finance_quote(account, rep, world.deal_desk)
+    if state == "awaiting_second":
+        # Accepted first by a contact the matrix does not sign in as: the matrix's own contact
+        # of the account may give the second acceptance.
+        return qb.awaiting_second_quote(account, rep, factories.billing_contact(account))
     quote = qb.sent_quote(account, rep)
     if state == "changes_requested":
         flow_services.quote_decline(
@@ -118,6 +125,7 @@ def edit_form(world):
     from tests import quote_builders as qb
 
     return {
+        "title": "Matrix quote",
         "term_months": "12",
         "billing_frequency": "annually",
         "valid_until": "2099-12-31",
@@ -137,6 +145,19 @@ def approve(world):
 
 def accept_with_po(world):
     return {"decision": "accept", **pb.new_po_fields("PO-1234")}
+
+
+def second_acceptance(world):
+    """The SHA-256 of the document awaiting its second acceptance (the matrix builds one such
+    quote per test, the target's)."""
+    from quotes.models import Acceptance
+
+    first = Acceptance.objects.filter(needs_second=True, second_accepted_by=None).last()
+    return {"pdf_sha256": first.pdf_sha256 if first else "0" * 64, "confirm": "on"}
+
+
+def second_acceptance_amount(world):
+    return {"amount": "50000"}
 
 
 def billing_admin_message(world):
@@ -572,6 +593,8 @@ ROUTES = [
     # Quotes: customers see sent quotes of their own account; staff of theirs (or all).
     *get_and_post(Route("quotes:list", allowed=ok(EVERYONE_SIGNED_IN))),
     *get_and_post(Route("workflows:inbox", allowed=ok(EVERYONE_SIGNED_IN))),
+    # Picking the account of a new quote: only those who may draft on some account.
+    Route("quotes:new", allowed=ok(REPS)),
     Route("quotes:create", obj=account_number, allowed=ok(REPS)),
     Route(
         "quotes:create",
@@ -620,11 +643,32 @@ ROUTES = [
         allowed=ok(["deal_desk"], 302),
     ),
     Route(
+        "workflows:quote_finance_review",
+        method="POST",
+        obj=quote_in("pending_finance"),
+        data=approve,
+        allowed=ok(["finance"], 302),
+    ),
+    Route(
         "workflows:quote_decide",
         method="POST",
         obj=quote_in("sent"),
         data=accept_with_po,
         allowed=ok(BILLING_CONTACTS, 302),
+    ),
+    Route(
+        "workflows:quote_second_accept",
+        method="POST",
+        obj=quote_in("awaiting_second"),
+        data=second_acceptance,
+        allowed=ok(BILLING_CONTACTS, 302),
+    ),
+    Route(
+        "contacts:second_acceptance_amount",
+        method="POST",
+        obj=account_number,
+        data=second_acceptance_amount,
+        allowed=ok(REPS, 302),
     ),
     # Purchase orders: billing contacts of the account, its representatives and finance read
     # them; billing contacts create and propose changes, representatives and finance review.

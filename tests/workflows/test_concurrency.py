@@ -214,6 +214,49 @@ def test_twenty_deal_desk_users_approve_the_same_revision_at_once(world, approva
     assert QuoteProcess.objects.get(quote=quote).status == PROCESS.NEW
 
 
+@pytest.mark.postgres_only
+@THREADED
+@pytest.mark.parametrize("racers", [2, RACERS])
+def test_contacts_giving_the_second_acceptance_at_once(world, approval_rules, racers):
+    # given a quote above account A's two-signature amount, accepted once by contact_a, and
+    # other billing contacts of A
+    quote = qb.awaiting_second_quote(world.a, world.rep_a, world.contact_a)
+    revision = quote.current_revision
+    first = Acceptance.objects.get()
+    contacts = [factories.billing_contact(world.a) for _ in range(racers)]
+    mail.outbox.clear()
+
+    # when all of them give the second acceptance at the same instant
+    outcomes = race(
+        contacts,
+        reverse("workflows:quote_second_accept", args=[quote.number]),
+        lambda i: {"pdf_sha256": first.pdf_sha256, "confirm": "on"},
+    )
+
+    # then exactly one completed it, everybody else got a clear 409
+    winner = assert_one_winner(outcomes, reverse("quotes:detail", args=[quote.number]))
+    first.refresh_from_db()
+    assert (first.accepted_by, first.second_accepted_by) == (world.contact_a, winner.user)
+    revision.refresh_from_db()
+    assert (revision.status, revision.decided_by) == (RevisionStatus.ACCEPTED, winner.user)
+    assert AuditEvent.objects.filter(action=AuditAction.QUOTE_ACCEPTED).count() == 1
+    assert [m.subject for m in mail.outbox] == [
+        f"OpenVoice: Quote {quote.number} rev 1: accepted by {winner.user.display_name}"
+    ]
+    # and the process took each customer step once and ended once
+    assert flow_steps(quote) == [
+        ("start", STATUS.DONE),
+        ("route", STATUS.DONE),
+        ("customer_decision", STATUS.DONE),
+        ("route", STATUS.DONE),
+        ("second_acceptance", STATUS.DONE),
+        ("route", STATUS.DONE),
+        ("end", STATUS.DONE),
+    ]
+    assert QuoteProcess.objects.get(quote=quote).status == PROCESS.DONE
+    assert Task.objects.get(flow_task=QuoteFlow.second_acceptance).owner == winner.user
+
+
 def create_form(world, key: uuid.UUID) -> dict:
     return {
         "title": "2027 renewal, 250 seats",

@@ -108,7 +108,7 @@ def test_seven_day_reminder_goes_to_the_billing_contacts_once(world, quote, run)
     (message,) = mail.outbox
     assert message.to == _billing_contacts(world)
     assert message.subject == f"{SUBJECT_PREFIX}Quote {quote.number} expires in 7 days"
-    assert "expires in 7 days, at the end of 10 December 2026" in message.body
+    assert "expires in 7 days, on 2026-12-10, end of day America/New_York" in message.body
     revision = _revision(quote)
     assert (revision.reminded_7d_at, revision.reminded_1d_at) == (moment, None)
     assert _reminders(quote) == ["rev 1: 7d before expiry"]

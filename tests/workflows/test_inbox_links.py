@@ -47,3 +47,31 @@ def test_each_kind_of_task_links_to_its_object_s_page(world, rf):
     assert anchor == f"contact-change-{change.pk}"
     for link in (row["link"], po_link, page):
         resolve(link)  # a real page
+
+
+def test_finance_and_second_acceptance_tasks_link_to_the_quote(world, rf):
+    # Given one quote waiting for finance and one for a second billing contact (issue 11)
+    for_finance = qb.pending_finance_quote(world.a, world.rep_a, world.deal_desk)
+    first = factories.billing_contact(world.b)
+    for_second = qb.awaiting_second_quote(world.b, world.rep_b, first)
+    request = rf.get(reverse("workflows:inbox"))
+
+    # Then finance has its approval task, linking to the quote's page
+    rows = selectors.inbox(user=world.finance, request=request).rows
+    assert [(r["label"], r["link"]) for r in rows] == [
+        (
+            "Approve or send back (finance)",
+            reverse("quotes:detail", args=[for_finance.number]),
+        )
+    ]
+    # And the account's other billing contact has the second acceptance; the first has nothing
+    rows = selectors.inbox(user=world.contact_b, request=request).rows
+    assert [(r["label"], r["link"]) for r in rows] == [
+        (
+            "Give the second acceptance or reject",
+            reverse("quotes:detail", args=[for_second.number]),
+        )
+    ]
+    assert selectors.inbox(user=first, request=request).rows == []
+    # And deal desk has nothing of either
+    assert selectors.inbox(user=world.deal_desk, request=request).rows == []

@@ -104,6 +104,7 @@ def line(product, quantity="10", unit_price="", discount="", description="") -> 
 def edit_data(lines, *, term_months=12, frequency="annually", valid_until=None, notes="", terms=""):
     valid_until = valid_until or datetime.date.today() + datetime.timedelta(days=30)
     data = {
+        "title": "2027 renewal, 10 seats",
         "term_months": str(term_months),
         "billing_frequency": frequency,
         "valid_until": valid_until.isoformat(),
@@ -239,7 +240,7 @@ def snapshot(quote):
                 "decided_by",
                 "decision_comment",
                 "approved_by",
-                "approved_fingerprint",
+                "approved_at",
                 "review_comment",
                 "sent_at",
             )
@@ -431,11 +432,12 @@ def test_discount_over_the_limit_needs_deal_desk_approval(world, seat, as_user, 
     assert "The whole quote is discounted 20.00%: 10.00 points over the 10.00% limit." in content
     event = AuditEvent.objects.get(action=AuditAction.QUOTE_APPROVAL_REQUIRED)
     assert event.after == {
+        "tier": "deal_desk",
         "rules": [
             "Line 1 (OpenVoice Standard seat) has a 20.00% discount: 5.00 points over the "
             "15.00% limit.",
             "The whole quote is discounted 20.00%: 10.00 points over the 10.00% limit.",
-        ]
+        ],
     }
 
     # And only deal desk has the task
@@ -743,7 +745,7 @@ def test_the_command_expires_the_quote_and_accepting_then_is_refused(
     )
     assert snapshot(quote) == before
     assert (
-        "This quote expired at the end of 10 December 2026 (America/New_York) and can no "
+        "This quote expired on 2026-12-10, end of day America/New_York and can no "
         "longer be accepted." in page
     )
 
@@ -815,61 +817,73 @@ def test_reissue_after_expiry_gets_a_new_validity_date_and_goes_round_again(
     assert processes(quote) == [PROCESS.DONE, PROCESS.DONE]
 
 
-# --- 8. material edits void an approval ------------------------------------------------------
+# --- 8. what an earlier approval still covers (issue 11: smart re-approval) ------------------
 
 
 @pytest.fixture
 def approved_then_changes_requested(world, seat, as_user):
     """20 % discount approved by deal desk, sent, then the customer asked for changes and the
-    representative started revision 2 (the approval carries over to it)."""
+    representative started revision 2 (a draft copy; the approval stays on revision 1)."""
     rep = as_user(world.rep_a)
     quote = draft(rep, world.a, [line(seat, quantity="10", unit_price="240.00", discount="20")])
     submit(rep, quote)
     review(as_user(world.deal_desk), quote, "approve", comment="OK for 20 %")
     decide(as_user(world.contact_a), quote, "request_changes", comment="Add a note please")
     new_revision(rep, quote)
-    rev2 = revision(quote, 2)
-    assert rev2.status == "draft"
-    assert (rev2.approved_by, rev2.approved_fingerprint) == (
-        world.deal_desk,
-        revision(quote, 1).approved_fingerprint,
-    )
+    assert revision(quote, 2).status == "draft"
     return quote
 
 
-MATERIAL_EDITS = {
-    "discount": ({"discount": "18"}, {}),
-    "quantity": ({"quantity": "11"}, {}),
-    "unit_price": ({"unit_price": "230.00"}, {}),
+# Edits that exceed what deal desk approved, or change the deal's terms: asked again.
+NEEDS_APPROVAL_AGAIN = {
+    "discount_up": ({"discount": "22"}, {}),
+    "unit_price_below_list": ({"unit_price": "230.00"}, {}),
     "term": ({}, {"term_months": 24}),
     "frequency": ({"unit_price": "240.00"}, {"frequency": "monthly"}),
 }
+# Edits that leave every approved value as it was or better for the vendor: carried over.
+STILL_COVERED = {
+    "discount_down": ({"discount": "18"}, {}),
+    "quantity": ({"quantity": "11"}, {}),
+}
 
 
-@pytest.mark.parametrize("change", MATERIAL_EDITS, ids=list(MATERIAL_EDITS))
-def test_a_material_edit_voids_the_carried_over_approval(
+@pytest.mark.parametrize("change", NEEDS_APPROVAL_AGAIN, ids=list(NEEDS_APPROVAL_AGAIN))
+def test_an_edit_beyond_the_approval_asks_deal_desk_again(
     world, seat, as_user, approved_then_changes_requested, change
 ):
     quote = approved_then_changes_requested
     rep = as_user(world.rep_a)
-    line_change, header_change = MATERIAL_EDITS[change]
+    line_change, header_change = NEEDS_APPROVAL_AGAIN[change]
 
-    # When the representative changes the {change} of revision 2
+    # When the representative changes the {change} of revision 2 and submits it
     values = {"quantity": "10", "unit_price": "240.00", "discount": "20", **line_change}
     edit(rep, quote, [line(seat, **values)], **header_change)
-
-    # Then the approval is void, the audit says so, and submitting goes to deal desk again
-    rev2 = revision(quote, 2)
-    assert (rev2.approved_by, rev2.approved_at, rev2.approved_fingerprint) == (None, None, "")
-    voided = AuditEvent.objects.get(action=AuditAction.QUOTE_APPROVAL_VOIDED)
-    assert voided.message == (
-        "rev 2: price, quantity, discount, term, frequency, terms or validity changed after "
-        "approval"
-    )
-    assert voided.actor == world.rep_a
     submit(rep, quote)
+
+    # Then it goes to deal desk again
     assert statuses(quote) == ["changes_requested", "pending_approval"]
     assert inbox(as_user(world.deal_desk)) == [(REVIEW_LABEL, quote.number)]
+    assert AuditAction.QUOTE_APPROVAL_CARRIED not in actions(quote)
+
+
+@pytest.mark.parametrize("change", STILL_COVERED, ids=list(STILL_COVERED))
+def test_an_edit_within_the_approval_keeps_it(
+    world, seat, as_user, approved_then_changes_requested, change
+):
+    quote = approved_then_changes_requested
+    rep = as_user(world.rep_a)
+    line_change, header_change = STILL_COVERED[change]
+
+    # When the representative changes the {change} of revision 2 and submits it
+    values = {"quantity": "10", "unit_price": "240.00", "discount": "20", **line_change}
+    edit(rep, quote, [line(seat, **values)], **header_change)
+    submit(rep, quote)
+
+    # Then the approval of revision 1 carries over and the customer has it at once
+    assert statuses(quote) == ["changes_requested", "sent"]
+    assert inbox(as_user(world.deal_desk)) == []
+    assert AuditAction.QUOTE_APPROVAL_CARRIED in actions(quote)
 
 
 def test_changing_only_the_notes_keeps_the_approval(
@@ -886,10 +900,7 @@ def test_changing_only_the_notes_keeps_the_approval(
         notes="Includes onboarding.",
     )
 
-    # Then the approval stands, and submitting sends it straight to the customer
-    rev2 = revision(quote, 2)
-    assert rev2.approved_by == world.deal_desk
-    assert AuditAction.QUOTE_APPROVAL_VOIDED not in actions(quote)
+    # Then submitting sends it straight to the customer: the approval carried over
     mail.outbox.clear()
     with deliver():
         submit(rep, quote)

@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from quotes import policy
 from quotes import services as quote_services
-from quotes.models import QuoteRevision, RevisionStatus
+from quotes.models import QuoteRevision
 from workflows import services as flow_services
 
 
@@ -49,7 +49,8 @@ class Command(BaseCommand):
     def handle(self, *args, now: datetime | None = None, **options):
         now = now or timezone.now()
         revisions = list(
-            QuoteRevision.objects.filter(status=RevisionStatus.SENT)
+            # Sent, or accepted once and awaiting a second billing contact: still undecided.
+            QuoteRevision.objects.filter(status__in=policy.UNDECIDED)
             .select_related("quote__account")
             .order_by("quote__number", "number")
         )
