@@ -131,8 +131,8 @@ def build(d: selectors.Dashboard) -> list[Panel]:
             ],
             _url(quotes, currency=cur),
             f"All quotes in {cur}",
-            note="Open: draft, waiting for approval, sent or changes requested. Won: accepted. "
-            "Lost: rejected, expired or withdrawn.",
+            note="Open: draft, waiting for deal desk or finance, sent, waiting for a second "
+            "signature or changes requested. Won: accepted. Lost: rejected, expired or withdrawn.",
             numeric=(1, 2, 3),
         )
     )

@@ -462,7 +462,10 @@ def export_accounts(*, user: User, number: str) -> Account | None:
 OPEN = (
     RevisionStatus.DRAFT,
     RevisionStatus.PENDING_APPROVAL,
+    RevisionStatus.PENDING_FINANCE,
     RevisionStatus.SENT,
+    # Accepted by one billing contact of two: not won until the second signs.
+    RevisionStatus.AWAITING_SECOND,
     RevisionStatus.CHANGES_REQUESTED,
 )
 WON = (RevisionStatus.ACCEPTED,)
