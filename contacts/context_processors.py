@@ -2,6 +2,7 @@ from django.conf import settings
 from django.urls import reverse
 
 from .models import AccountKind, MembershipRole
+from .permissions import staff_wide_permissions
 
 BILLING_CENTER_NAME = "Billing Center"
 CORPORATE_PORTAL_NAME = "Corporate Billing Portal"
@@ -59,6 +60,11 @@ def portal(request):
             if is_contact or user.staff_role in ("representative", "finance"):
                 nav.append(("Purchase orders", reverse("purchase_orders:list")))
             nav.append(("My tasks", reverse("workflows:inbox")))
+        if user.is_vendor_staff:
+            nav.append(("Dashboard", reverse("finance:dashboard")))
+        # The exports are finance's alone (the staff-wide right ``export_finance``).
+        if "export_finance" in staff_wide_permissions(user):
+            nav.append(("Exports", reverse("finance:exports")))
         if user.is_staff:
             nav.append(("Administration", reverse("admin:index")))
     return {

@@ -53,7 +53,15 @@ ROLE_PERMISSIONS: dict[str, tuple[str, ...]] = {
 # Staff who work across every account hold these rights on all of them by role, not by grant.
 STAFF_WIDE_PERMISSIONS: dict[str, tuple[str, ...]] = {
     StaffRole.DEAL_DESK: ("view_account", "view_billing", "approve_deal"),
-    StaffRole.FINANCE: ("view_account", "view_billing", "review_po_change", "approve_finance"),
+    # export_finance: the finance spreadsheets (``finance.selectors.may_export``); a role's
+    # right, never an object grant, so it needs no permission row.
+    StaffRole.FINANCE: (
+        "view_account",
+        "view_billing",
+        "review_po_change",
+        "approve_finance",
+        "export_finance",
+    ),
     StaffRole.ADMINISTRATOR: ("view_account", "view_billing"),
 }
 

@@ -73,6 +73,8 @@ INSTALLED_APPS = [
     "purchase_orders",
     # The Billing Center for self-service accounts (issue 12): plans, invoices, payment methods.
     "billing_center",
+    # Finance's spreadsheet exports and the staff dashboards (issue 13).
+    "finance",
     "workflows",
 ]
 

@@ -11,4 +11,5 @@ urlpatterns = [
     path("", include("purchase_orders.urls")),
     path("", include("billing_center.urls")),
     path("", include("workflows.urls")),
+    path("", include("finance.urls")),
 ]

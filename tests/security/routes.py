@@ -534,6 +534,17 @@ BILLING_CENTER_ROUTES = [
 ]
 
 
+# Finance (issue 13): the exports are finance's alone; the dashboards and the lists behind their
+# charts are vendor staff's, each scoped to the accounts they see (the PO list: who reads POs).
+FINANCE_ROUTES = [
+    Route("finance:exports", allowed=ok(["finance"])),
+    Route("finance:export_download", allowed=ok(["finance"])),
+    Route("finance:dashboard", allowed=ok(STAFF)),
+    Route("finance:quotes", allowed=ok(STAFF)),
+    Route("finance:purchase_orders", allowed=ok(("rep_a", "rep_b", "finance"))),
+]
+
+
 ROUTES = [
     # Public pages: everyone gets them, signed in or not. A POST without a body is an invalid
     # form, shown again.
@@ -724,6 +735,7 @@ ROUTES = [
         allowed=ok(BILLING_CONTACTS, 302),
     ),
     *BILLING_CENTER_ROUTES,
+    *FINANCE_ROUTES,
 ]
 
 # URL names the matrix does not cover, and why.

@@ -3,7 +3,7 @@ from django.core.management.base import BaseCommand
 from billing_center import demo as billing_demo
 from contacts import demo as contacts_demo
 from quotes import demo as quotes_demo
-from workflows import approvals_demo, contact_change_demo
+from workflows import approvals_demo, contact_change_demo, finance_demo
 from workflows import demo as workflows_demo
 
 
@@ -27,6 +27,8 @@ class Command(BaseCommand):
         created["accounts with purchase orders"] = workflows_demo.load(progress=self.stdout.write)
         self.stdout.write("Loading the approval-tier and two-signature quotes…")
         created["approval demo quotes"] = approvals_demo.load(progress=self.stdout.write)
+        self.stdout.write("Loading twelve months of quotes for the finance dashboards…")
+        created["accounts with a year of quotes"] = finance_demo.load(progress=self.stdout.write)
         self.stdout.write("Loading the Billing Center's plans and billing history…")
         created["plans"] = billing_demo.load(progress=self.stdout.write)
         summary = ", ".join(f"{n} {what}" for what, n in created.items())
