@@ -633,6 +633,7 @@ def revision_second_accept(
         po_number=acceptance.po_number,
         pdf_sha256=acceptance.pdf_sha256,
     )
+    revision.acceptance = acceptance  # the stamp reads this one, with both signers
     _keep_stamped_copy(revision, acceptance)
     notifications.acceptance_confirmed(revision, acceptance, signer=actor)
     notifications.contacts_told_of_decision(revision, except_user=actor)

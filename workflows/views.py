@@ -238,12 +238,14 @@ def quote_second_accept(request: AuthenticatedRequest, number: str) -> HttpRespo
     quote = quote_get_for_user(user=request.user, number=number)
     form = SecondAcceptanceForm(request.POST)
     if not form.is_valid():
-        return _again(request, quote, Action.ACCEPT, {"second_form": form})
-
-    def refused(exc: ValidationError) -> HttpResponse:
-        _refusal_at_fields(exc, form)
-        return _again(request, quote, Action.ACCEPT, {"second_form": form})
-
+        # The first signer has no second-acceptance form on the page to show errors at: a
+        # refusal here is a message at the top of the quote page, for everyone alike.
+        try:  # without the right: the same 404 as a missing quote, the form unread
+            policy.require_right(request.user, Action.ACCEPT, quote.current_revision)  # type: ignore[arg-type]
+        except PermissionDenied:
+            raise Http404("No such quote") from None
+        messages.error(request, " ".join(str(e) for errors in form.errors.values() for e in errors))
+        return redirect("quotes:detail", number=quote.number)
     return _run(
         request,
         quote,
@@ -254,7 +256,6 @@ def quote_second_accept(request: AuthenticatedRequest, number: str) -> HttpRespo
             request=request,
         ),
         "You gave the second acceptance: the quote is accepted. Your representative has been told.",
-        refused=refused,
     )
 
 

@@ -204,7 +204,10 @@ def test_raising_the_discount_over_30_asks_deal_desk_then_finance(
     assert inbox(desk) == []
     assert inbox(finance) == [(FINANCE_LABEL, quote.number)]
     assert open_tasks(quote) == ["finance_review"]
-    (needed,) = mail.outbox
+    (needed,) = [m for m in mail.outbox if m.to == [world.finance.email]]
+    # (and the representative learns that deal desk approved and finance is next)
+    (told,) = [m for m in mail.outbox if m.to == [world.rep_a.email]]
+    assert "approved by deal desk and now waits for finance" in told.subject
     assert (needed.to, needed.subject) == (
         [world.finance.email],
         f"{PREFIX}Finance approval needed: quote {quote.number} rev 2",
@@ -231,7 +234,10 @@ def test_raising_the_discount_over_30_asks_deal_desk_then_finance(
     # Then the quote goes to the customer, and the audit has both tiers
     assert ("success", "Approved: the quote was sent to the customer.") in alerts(response)
     assert statuses(quote) == ["changes_requested", "sent"]
-    assert [m.subject for m in mail.outbox] == [sent_subject(quote, 2)]
+    assert [m.subject for m in mail.outbox] == [
+        sent_subject(quote, 2),
+        f"{PREFIX}Quote {quote.number} rev 2 was approved by finance and sent to the customer",
+    ]
     assert revision(quote).sent_by == world.rep_a
     assert actions(quote)[-4:] == [
         AuditAction.QUOTE_APPROVED,
@@ -266,7 +272,9 @@ def test_finance_sends_back_to_the_representative_and_deal_desk_approval_still_c
     # When finance sends it back without a comment, nothing changes
     before = snapshot(quote)
     response = finance_review(finance, quote, "send_back")
-    assert alerts(response) == [("error", "Say what must change before the quote can be approved.")]
+    # (the page again, the error at the comment, as at deal desk's step)
+    assert response.status_code == 400
+    assert "Say what must change before the quote can be approved." in response.content.decode()
     assert snapshot(quote) == before
 
     # When finance sends it back with a comment

@@ -204,12 +204,16 @@ def test_two_different_billing_contacts_accept_the_same_document(
     acceptance.refresh_from_db()
     assert acceptance.second_accepted_by == world.contact_a2
     assert revision(quote).decided_by == world.contact_a2
-    assert [(m.to, m.subject) for m in mail.outbox] == [
+    assert [(m.to, m.subject) for m in mail.outbox if m.to == [world.rep_a.email]] == [
         (
             [world.rep_a.email],
             f"{PREFIX}Quote {quote.number} rev 1: accepted by {world.contact_a2.display_name}",
         )
     ]
+    # and the second signer gets the accepted PDF to file, as the first one did
+    (confirmation,) = [m for m in mail.outbox if m.to == [world.contact_a2.email]]
+    (attachment,) = confirmation.attachments
+    assert attachment[1] == bytes(acceptance.pdf) and attachment[2] == "application/pdf"
     assert processes(quote) == [PROCESS.DONE]
     assert open_tasks(quote) == []
     assert inbox(second) == []
