@@ -4,7 +4,8 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run test install lint bench bench-small bench-pages migrate seed clean
+.PHONY: run test install lint bench bench-small bench-pages bench-http migrate seed clean \
+	serve-prod worker
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -24,6 +25,16 @@ seed: migrate
 
 run: seed
 	$(PY) manage.py runserver 127.0.0.1:8000
+
+# The production shape (issue 14): gunicorn (WEB_WORKERS, 4) on BIND (127.0.0.1:8001), the job
+# worker and celery beat, on PostgreSQL and Redis. Needs SECRET_KEY, ALLOWED_HOSTS, DATABASE_URL;
+# see deploy/serve-prod.sh and README "Production".
+serve-prod: install
+	PY=$(PY) deploy/serve-prod.sh
+
+# Only the job worker, with the production profile's settings from the environment.
+worker: install
+	CORP_BILLING_PROFILE=production $(PY) -m celery -A corp_billing worker --loglevel INFO
 
 test: install
 	$(PY) -m pytest -n 2

@@ -122,6 +122,9 @@ DATABASES = {
     "default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}"),
 }
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
+# Production keeps each worker's connection for a minute instead of one per request.
+DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60 if PRODUCTION else 0)
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 
 # --- SQLite under concurrency (issue 7, item 9) ----------------------------------------------
 # Several people writing at once must wait their turn, never get a 500 "database is locked".
