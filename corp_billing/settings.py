@@ -325,6 +325,8 @@ CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="redis://127.0.0.1:6379
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# One queue for every job; a name of its own lets several deployments (CI runs) share a Redis.
+CELERY_TASK_DEFAULT_QUEUE = env.str("JOBS_QUEUE", default="corp_billing")
 CELERY_BROKER_TRANSPORT_OPTIONS = {
     "visibility_timeout": env.int("JOBS_VISIBILITY_TIMEOUT", default=15 * 60),
     # A worker looks for jobs whose worker died every 10 s x this (kombu's default: 10, so
