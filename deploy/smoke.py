@@ -138,9 +138,8 @@ def main(base: str, host: str, mail_dir: str, web_log: str) -> None:
     )
     from django_celery_results.models import TaskResult
 
-    job = TaskResult.objects.filter(
-        task_name="outbox.send_mail", task_args__in=[f"({confirmation.pk},)", f"[{confirmation.pk}]"]
-    ).first()
+    args = [f"({confirmation.pk},)", f"[{confirmation.pk}]"]
+    job = TaskResult.objects.filter(task_name="outbox.send_mail", task_args__in=args).first()
     expect(job is not None and job.status == "SUCCESS", "the job worker sent it (task result)")
 
     lines = []
