@@ -138,8 +138,15 @@ def main(base: str, host: str, mail_dir: str, web_log: str) -> None:
     )
     from django_celery_results.models import TaskResult
 
-    args = [f"({confirmation.pk},)", f"[{confirmation.pk}]"]
-    job = TaskResult.objects.filter(task_name="outbox.send_mail", task_args__in=args).first()
+    # The worker stores the arguments' repr, JSON-encoded: '"(42,)"'.
+    job = next(
+        (
+            result
+            for result in TaskResult.objects.filter(task_name="outbox.send_mail")
+            if re.findall(r"\d+", result.task_args or "") == [str(confirmation.pk)]
+        ),
+        None,
+    )
     expect(job is not None and job.status == "SUCCESS", "the job worker sent it (task result)")
 
     lines = []
