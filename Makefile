@@ -4,8 +4,8 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run test install lint bench bench-small bench-pages bench-http migrate seed clean \
-	serve-prod worker
+.PHONY: run test install lint bench bench-small bench-pages bench-http bench-http-small migrate \
+	seed clean serve-prod worker
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -48,7 +48,16 @@ lint: install
 # The page benchmark builds, fills and drops a PostgreSQL database of its own (127.0.0.1:5432).
 bench: install
 	@status=0; $(PY) bench/pdf_bench.py || status=1; \
-	$(PY) bench/pages_bench.py --size full || status=1; exit $$status
+	$(PY) bench/pages_bench.py --size full || status=1; \
+	$(PY) bench/http_bench.py --size full || status=1; exit $$status
+
+# Load over HTTP against the production shape (serve-prod on its own PostgreSQL database):
+# 20 clients racing on one quote, 200 on 200 quotes, the rep quote list vs the bare page.
+bench-http: install
+	$(PY) bench/http_bench.py --size full
+
+bench-http-small: install
+	$(PY) bench/http_bench.py --size small --report-only --output bench/RESULTS-http-small.md
 
 bench-pages: install
 	$(PY) bench/pages_bench.py --size full

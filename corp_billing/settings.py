@@ -98,6 +98,10 @@ MIDDLEWARE = [
 ]
 
 ROOT_URLCONF = "corp_billing.urls"
+# bench/http_bench.py serves the product's URLs plus its bare yardstick page (bench/urls.py);
+# never set in a deployment.
+if env.bool("BENCH_URLS", default=False):
+    ROOT_URLCONF = "bench.urls"
 WSGI_APPLICATION = "corp_billing.wsgi.application"
 
 TEMPLATES = [
