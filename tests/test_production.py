@@ -96,6 +96,9 @@ def production(tmp_path, transactional_db) -> dict:
         SITE_URL=f"https://{HOST}",
         STATIC_ROOT=str(tmp_path / "static"),
         DATABASE_URL=database_url(),
+        # Production's cache is the machine's Redis: keys of this run only (grant sets are
+        # keyed by user id, which every test database reuses).
+        CACHE_KEY_PREFIX=f"test-{secrets.token_hex(8)}",
     )
     return env
 
