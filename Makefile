@@ -4,7 +4,8 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run test install lint bench bench-small bench-pages migrate seed clean
+.PHONY: run test install lint bench bench-small bench-pages bench-http bench-http-small migrate \
+	seed clean serve-prod worker
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -25,6 +26,16 @@ seed: migrate
 run: seed
 	$(PY) manage.py runserver 127.0.0.1:8000
 
+# The production shape (issue 14): gunicorn (WEB_WORKERS, 4) on BIND (127.0.0.1:8001), the job
+# worker and celery beat, on PostgreSQL and Redis. Needs SECRET_KEY, ALLOWED_HOSTS, DATABASE_URL;
+# see deploy/serve-prod.sh and README "Production".
+serve-prod: install
+	PY=$(PY) deploy/serve-prod.sh
+
+# Only the job worker, with the production profile's settings from the environment.
+worker: install
+	CORP_BILLING_PROFILE=production $(PY) -m celery -A corp_billing worker --loglevel INFO
+
 test: install
 	$(PY) -m pytest -n 2
 
@@ -38,7 +49,16 @@ lint: install
 bench: install
 	@status=0; $(PY) bench/pdf_bench.py || status=1; \
 	$(PY) bench/export_bench.py || status=1; \
-	$(PY) bench/pages_bench.py --size full || status=1; exit $$status
+	$(PY) bench/pages_bench.py --size full || status=1; \
+	$(PY) bench/http_bench.py --size full || status=1; exit $$status
+
+# Load over HTTP against the production shape (serve-prod on its own PostgreSQL database):
+# 20 clients racing on one quote, 200 on 200 quotes, the rep quote list vs the bare page.
+bench-http: install
+	$(PY) bench/http_bench.py --size full
+
+bench-http-small: install
+	$(PY) bench/http_bench.py --size small --report-only --output bench/RESULTS-http-small.md
 
 bench-pages: install
 	$(PY) bench/pages_bench.py --size full

@@ -68,6 +68,8 @@ INSTALLED_APPS = [
     # Outgoing mail (issue 7, item 8): every e-mail is a row, sent on commit, retried by
     # `manage.py send_queued_mail`. The lowest app: it knows nothing of the others.
     "outbox",
+    # Job results, failures included, kept in the database and shown in the admin (issue 14).
+    "django_celery_results",
     "contacts",
     "quotes",
     "purchase_orders",
@@ -79,6 +81,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First, so every answer (redirects and errors included) and every log line has the id.
+    "corp_billing.middleware.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # Content-Security-Policy on every page, error pages included (issue 7, item 15).
@@ -96,6 +100,10 @@ MIDDLEWARE = [
 ]
 
 ROOT_URLCONF = "corp_billing.urls"
+# bench/http_bench.py serves the product's URLs plus its bare yardstick page (bench/urls.py);
+# never set in a deployment.
+if env.bool("BENCH_URLS", default=False):
+    ROOT_URLCONF = "bench.urls"
 WSGI_APPLICATION = "corp_billing.wsgi.application"
 
 TEMPLATES = [
@@ -123,6 +131,9 @@ DATABASES = {
     "default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}"),
 }
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
+# Production keeps each worker's connection for a minute instead of one per request.
+DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60 if PRODUCTION else 0)
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 
 # --- SQLite under concurrency (issue 7, item 9) ----------------------------------------------
 # Several people writing at once must wait their turn, never get a 500 "database is locked".
@@ -245,7 +256,6 @@ STORAGES = {
 
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="billing@openvoice.example")
 if PRODUCTION:
-    EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
     EMAIL_HOST = env.str("EMAIL_HOST", default="localhost")
     EMAIL_PORT = env.int("EMAIL_PORT", default=25)
     EMAIL_HOST_USER = env.str("EMAIL_HOST_USER", default="")
@@ -254,10 +264,14 @@ if PRODUCTION:
     # A hung mail server must not hold a request (mail is sent on commit) or a runner of
     # send_queued_mail for ever; outbox.services.CLAIM is longer than this.
     EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=30)
+    # CI's production smoke test writes mail to files (EMAIL_FILE_PATH) instead of SMTP.
+    EMAIL_BACKEND = env.str("EMAIL_BACKEND", default="django.core.mail.backends.smtp.EmailBackend")
 else:
     EMAIL_BACKEND = env.str(
         "EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend"
     )
+if "EMAIL_FILE_PATH" in os.environ:
+    EMAIL_FILE_PATH = env.str("EMAIL_FILE_PATH")
 
 # --- Content-Security-Policy (issue 7, item 15; django-csp) -----------------------------------
 # Only our own files: no inline script or style, no plug-ins, no framing, forms post to us.
@@ -290,12 +304,99 @@ if PRODUCTION:
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
     CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[SITE_URL])
+    # A load balancer's health probe speaks plain HTTP to the app server itself.
+    SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
 
+# --- Cache and sessions shared by every worker process (issue 14) ---------------------------
+# The grant cache (contacts.permissions) and the throttling counters must be one for all the
+# processes: a grant revoked through one worker is revoked in all. Production uses Redis
+# (CACHE_URL); development, one process, keeps Django's in-memory cache unless told otherwise.
+# Sessions stay in the database (Django's default engine), which every worker shares.
+CACHE_URL = env.str("CACHE_URL", default="redis://127.0.0.1:6379/1" if PRODUCTION else "")
+if CACHE_URL:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": CACHE_URL,
+            "KEY_PREFIX": env.str("CACHE_KEY_PREFIX", default="corp_billing"),
+        }
+    }
+
+# --- Jobs (issue 14; Celery, corp_billing/celery.py) ----------------------------------------
+# Development and tests run each job in-process the moment it is enqueued; production sends it
+# to Redis for `make worker`. JOBS_EAGER overrides either way.
+CELERY_TASK_ALWAYS_EAGER = env.bool("JOBS_EAGER", default=not PRODUCTION)
+CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="redis://127.0.0.1:6379/0")
+# A job is acknowledged when it has finished, not when it starts: a worker killed mid-job
+# leaves it unacknowledged, and Redis hands it to another worker after the visibility timeout.
+# Every job is idempotent, so running one twice changes nothing more. The timeout must be
+# longer than the longest job, or a job still running is handed out a second time.
+CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# One queue for every job; a name of its own lets several deployments (CI runs) share a Redis.
+CELERY_TASK_DEFAULT_QUEUE = env.str("JOBS_QUEUE", default="corp_billing")
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": env.int("JOBS_VISIBILITY_TIMEOUT", default=15 * 60),
+    # A worker looks for jobs whose worker died every 10 s x this (kombu's default: 10, so
+    # every 100 s); 3 brings a lost job back within the timeout and half a minute.
+    "unacked_restore_throttle": env.int("JOBS_RESTORE_EVERY", default=3),
+}
+# Enqueuing happens after a commit, in a request: a broker that is down must not hold the
+# person for long. The job's row (an outbox mail) is swept again by the periodic job.
+CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 2, "interval_start": 0, "interval_step": 0.5}
+CELERY_BROKER_CONNECTION_TIMEOUT = 3
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# Results (failures with their traceback) in the database, for the admin; kept a week.
+CELERY_RESULT_BACKEND = "django-db"
+CELERY_RESULT_EXTENDED = True
+# In-process jobs keep theirs too: `make run` shows failed jobs in the admin as production does.
+CELERY_TASK_STORE_EAGER_RESULT = True
+CELERY_RESULT_EXPIRES = timedelta(days=7)
+CELERY_TASK_TRACK_STARTED = True
+CELERY_TASK_TIME_LIMIT = 60 * 60
+CELERY_TASK_SOFT_TIME_LIMIT = 55 * 60
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
+CELERY_TIMEZONE = "UTC"
+# The periodic jobs `celery beat` enqueues: what cron ran before (the commands still work).
+CELERY_BEAT_SCHEDULE = {
+    "send-queued-mail": {"task": "outbox.send_queued_mail", "schedule": 60.0},
+    "expire-quotes": {"task": "workflows.expire_quotes", "schedule": 60.0 * 60},
+    "renew-subscriptions": {"task": "billing_center.renew_subscriptions", "schedule": 60.0 * 60},
+}
+# How long a mail being sent is held by its sender before another may try it (outbox.services).
+OUTBOX_CLAIM = timedelta(seconds=env.int("OUTBOX_CLAIM_SECONDS", default=10 * 60))
+
+# --- Logs -------------------------------------------------------------------------------------
+# Production writes one JSON object a line (python-json-logger), with the request or job id.
+LOG_JSON = env.bool("LOG_JSON", default=PRODUCTION)
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"request_id": {"()": "corp_billing.logging.RequestIdFilter"}},
+    "formatters": {
+        "json": {
+            "()": "pythonjsonlogger.json.JsonFormatter",
+            "format": "%(asctime)s %(levelname)s %(name)s %(process)d %(request_id)s %(message)s",
+            "rename_fields": {"asctime": "time", "levelname": "level", "name": "logger"},
+        },
+        "plain": {"format": "%(levelname)s %(name)s [%(request_id)s] %(message)s"},
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "filters": ["request_id"],
+            "formatter": "json" if LOG_JSON else "plain",
+        }
+    },
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="WARNING")},
-    # Failed sign-ins are in the audit trail; axes' own per-attempt lines are noise.
-    "loggers": {"axes": {"level": "ERROR"}},
+    "loggers": {
+        # Failed sign-ins are in the audit trail; axes' own per-attempt lines are noise.
+        "axes": {"level": "ERROR"},
+        # One line per request in production (ACCESS_LOG=false turns it off).
+        "corp_billing.access": {
+            "level": "INFO" if env.bool("ACCESS_LOG", default=PRODUCTION) else "WARNING"
+        },
+        "celery": {"level": env.str("JOBS_LOG_LEVEL", default="INFO" if PRODUCTION else "WARNING")},
+    },
 }

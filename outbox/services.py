@@ -25,8 +25,12 @@ MAX_ATTEMPTS = 10
 FIRST_WAIT = timedelta(minutes=1)
 LONGEST_WAIT = timedelta(hours=1)
 # A runner sending a mail holds it this long (well over EMAIL_TIMEOUT); if the runner dies
-# mid-send, the mail is due again afterwards.
+# mid-send, the mail is due again afterwards. settings.OUTBOX_CLAIM, ten minutes by default.
 CLAIM = timedelta(minutes=10)
+
+
+def _claim_period() -> timedelta:
+    return getattr(settings, "OUTBOX_CLAIM", CLAIM)
 
 
 def mail_queue(
@@ -58,8 +62,13 @@ def mail_queue(
 
 def _send_after_commit(mail_id: int) -> None:
     # Runs after the person's step has committed: whatever goes wrong here, they see success.
+    # The send is a job (outbox.jobs): in-process in development, on the worker in production.
+    # A job that is never enqueued (broker down) or lost is no loss: the row stays due and the
+    # periodic send_queued_mail job sends it.
+    from .jobs import send_mail
+
     try:
-        mail_send_due(ids=[mail_id])
+        send_mail.delay(mail_id)
     except Exception:
         logger.exception("Outgoing mail %s was not sent; send_queued_mail retries it", mail_id)
 
@@ -82,7 +91,7 @@ def _claim(*, ids: list[int] | None, limit: int) -> list[OutgoingMail]:
             due = due.select_for_update(skip_locked=True)
         pks = list(due.order_by("next_attempt_at", "pk").values_list("pk", flat=True)[:limit])
         OutgoingMail.objects.filter(pk__in=pks).update(
-            attempts=F("attempts") + 1, next_attempt_at=now + CLAIM
+            attempts=F("attempts") + 1, next_attempt_at=now + _claim_period()
         )
     return list(
         OutgoingMail.objects.filter(pk__in=pks)

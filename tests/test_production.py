@@ -96,6 +96,9 @@ def production(tmp_path, transactional_db) -> dict:
         SITE_URL=f"https://{HOST}",
         STATIC_ROOT=str(tmp_path / "static"),
         DATABASE_URL=database_url(),
+        # Production's cache is the machine's Redis: keys of this run only (grant sets are
+        # keyed by user id, which every test database reuses).
+        CACHE_KEY_PREFIX=f"test-{secrets.token_hex(8)}",
     )
     return env
 
@@ -168,3 +171,47 @@ def test_production_serves_pages_and_its_own_error_pages_with_the_security_heade
     assert error["status"] == 500
     assert "<h1>Something went wrong on our side</h1>" in error["body"]
     assert 'href="/static/css/app.css"' in error["body"]
+
+
+SHAPE = r"""
+import json
+import django
+django.setup()
+from django.conf import settings
+from corp_billing.celery import app
+print(json.dumps({
+    "cache": settings.CACHES["default"]["BACKEND"],
+    "sessions": settings.SESSION_ENGINE,
+    "log_formatter": settings.LOGGING["handlers"]["console"]["formatter"],
+    "eager": app.conf.task_always_eager,
+    "broker": app.conf.broker_url,
+    "acks_late": app.conf.task_acks_late,
+    "reject_on_worker_lost": app.conf.task_reject_on_worker_lost,
+    "visibility_timeout": app.conf.broker_transport_options["visibility_timeout"],
+    "periodic": sorted(entry["task"] for entry in app.conf.beat_schedule.values()),
+    "conn_max_age": settings.DATABASES["default"]["CONN_MAX_AGE"],
+}))
+"""
+
+
+def test_production_shares_cache_and_sessions_queues_jobs_and_logs_json(production):
+    # When the production profile's settings are read
+    shape = json.loads(run(["-c", SHAPE], production).stdout.strip().splitlines()[-1])
+    # Then every worker process shares one cache (Redis) and the sessions (the database)
+    assert shape["cache"] == "django.core.cache.backends.redis.RedisCache"
+    assert shape["sessions"] == "django.contrib.sessions.backends.db"
+    # And jobs go to the Redis broker, acknowledged only when done, so a dead worker's job is
+    # handed out again
+    assert shape["eager"] is False
+    assert shape["broker"].startswith("redis://")
+    assert shape["acks_late"] is True and shape["reject_on_worker_lost"] is True
+    assert shape["visibility_timeout"] <= 60 * 60
+    # And what cron ran is enqueued periodically
+    assert shape["periodic"] == [
+        "billing_center.renew_subscriptions",
+        "outbox.send_queued_mail",
+        "workflows.expire_quotes",
+    ]
+    # And logs are JSON lines, database connections kept between requests
+    assert shape["log_formatter"] == "json"
+    assert shape["conn_max_age"] > 0

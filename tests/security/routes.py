@@ -548,6 +548,8 @@ FINANCE_ROUTES = [
 ROUTES = [
     # Public pages: everyone gets them, signed in or not. A POST without a body is an invalid
     # form, shown again.
+    # The health probe (issue 14): public, the same answer for everyone, GET/HEAD only.
+    Route("healthz", allowed=ok(EVERYONE_SIGNED_IN), anonymous=200),
     *get_and_post(Route("contacts:login", allowed=ok(EVERYONE_SIGNED_IN), anonymous=200)),
     *get_and_post(Route("contacts:corporate_login", allowed=ok(EVERYONE_SIGNED_IN), anonymous=200)),
     *get_and_post(Route("contacts:staff_login", allowed=ok(EVERYONE_SIGNED_IN), anonymous=200)),
