@@ -10,7 +10,6 @@ Idempotent: each is made once, found again by its title. Runs after the purchase
 whose quotes stay accepted by one contact.
 """
 
-import uuid
 from collections.abc import Callable
 from decimal import Decimal
 
@@ -19,12 +18,11 @@ from django.db import transaction
 from contacts import services as contact_services
 from contacts.models import Account, StaffRole, User
 from purchase_orders.models import PurchaseOrder
-from quotes import services as quote_services
 from quotes.models import BillingFrequency, Product, Quote
 from quotes.services import LineInput
 
 from . import services as flow_services
-from .demo import _people
+from .demo import _people, draft_quote
 
 TWO_SIGNATURES = "2027 Pro seats, company-wide (two signatures)"
 FINANCE_TIER = "Globex Pro seats, multi-year discount (finance approval)"
@@ -32,20 +30,7 @@ ACME_SECOND_ABOVE = Decimal("30000")
 
 
 def _submitted(account: Account, rep: User, title: str, lines: list[LineInput]) -> Quote:
-    quote = quote_services.quote_create(
-        account=account, actor=rep, title=title, idempotency_key=uuid.uuid4()
-    )
-    assert quote.current_revision is not None
-    quote_services.revision_update(
-        revision=quote.current_revision,
-        actor=rep,
-        term_months=12,
-        billing_frequency=BillingFrequency.ANNUALLY,
-        valid_until=quote_services.default_valid_until(account),
-        terms="Net 30",
-        notes="",
-        lines=lines,
-    )
+    quote = draft_quote(account, rep, title, lines)
     flow_services.quote_submit(quote=quote, actor=rep)
     return quote
 

@@ -38,12 +38,24 @@ def _people(account: Account) -> tuple[User, User, User]:
     return contacts[0].user, contacts[-1].user, rep
 
 
-def _sent_quote(account: Account, rep: User, title: str, seats: int) -> Quote:
+def seat_line(account: Account, seats: int, discount: str = "0") -> LineInput:
+    """Standard seats at the price book's annual list price in the account's currency."""
+    seat = Product.objects.get(sku="OV-SEAT-STD")
+    price = seat.prices.get(currency=account.currency, billing_frequency=BillingFrequency.ANNUALLY)
+    return LineInput(
+        product=seat,
+        quantity=Decimal(seats),
+        unit_price=price.list_price,
+        discount_percent=Decimal(discount),
+    )
+
+
+def draft_quote(account: Account, rep: User, title: str, lines: list[LineInput]) -> Quote:
+    """A draft as the demo's representatives write them: a year, billed annually, Net 30.
+    (Every demo module builds its quotes here, through the real services.)"""
     quote = quote_services.quote_create(
         account=account, actor=rep, title=title, idempotency_key=uuid.uuid4()
     )
-    seat = Product.objects.get(sku="OV-SEAT-STD")
-    price = seat.prices.get(currency=account.currency, billing_frequency=BillingFrequency.ANNUALLY)
     assert quote.current_revision is not None
     quote_services.revision_update(
         revision=quote.current_revision,
@@ -53,15 +65,13 @@ def _sent_quote(account: Account, rep: User, title: str, seats: int) -> Quote:
         valid_until=quote_services.default_valid_until(account),
         terms="Net 30",
         notes="",
-        lines=[
-            LineInput(
-                product=seat,
-                quantity=Decimal(seats),
-                unit_price=price.list_price,
-                discount_percent=Decimal(0),
-            )
-        ],
+        lines=lines,
     )
+    return quote
+
+
+def _sent_quote(account: Account, rep: User, title: str, seats: int) -> Quote:
+    quote = draft_quote(account, rep, title, [seat_line(account, seats)])
     flow_services.quote_submit(quote=quote, actor=rep)
     return quote
 

@@ -11,7 +11,6 @@ Idempotent: an account that has these quotes already is left alone. Lives in ``w
 because it drives the flows.
 """
 
-import uuid
 from collections.abc import Callable
 from datetime import date, timedelta
 from decimal import Decimal
@@ -22,13 +21,11 @@ from django.utils import timezone
 from contacts.models import Account, User
 from purchase_orders.models import PurchaseOrder
 from purchase_orders.services import NewPurchaseOrder
-from quotes import services as quote_services
-from quotes.models import Acceptance, BillingFrequency, Product, Quote, QuoteRevision
+from quotes.models import Acceptance, Quote, QuoteRevision
 from quotes.policy import Action
-from quotes.services import LineInput
 
 from . import services as flow_services
-from .demo import _people
+from .demo import _people, draft_quote, seat_line
 
 TITLE = "Finance demo"
 MAIN_PO = {"OV-1002345": "ACME-PO-2026-001", "OV-1002346": "GX-4500012345"}
@@ -53,30 +50,7 @@ OUTCOMES = (
 
 
 def _quote(account: Account, rep: User, title: str, seats: int, discount: str) -> Quote:
-    quote = quote_services.quote_create(
-        account=account, actor=rep, title=title, idempotency_key=uuid.uuid4()
-    )
-    seat = Product.objects.get(sku="OV-SEAT-STD")
-    price = seat.prices.get(currency=account.currency, billing_frequency=BillingFrequency.ANNUALLY)
-    assert quote.current_revision is not None
-    quote_services.revision_update(
-        revision=quote.current_revision,
-        actor=rep,
-        term_months=12,
-        billing_frequency=BillingFrequency.ANNUALLY,
-        valid_until=quote_services.default_valid_until(account),
-        terms="Net 30",
-        notes="",
-        lines=[
-            LineInput(
-                product=seat,
-                quantity=Decimal(seats),
-                unit_price=price.list_price,
-                discount_percent=Decimal(discount),
-            )
-        ],
-    )
-    return quote
+    return draft_quote(account, rep, title, [seat_line(account, seats, discount)])
 
 
 def _send(quote: Quote, rep: User, desk: User) -> None:
