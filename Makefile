@@ -34,7 +34,7 @@ serve-prod: install
 
 # Only the job worker, with the production profile's settings from the environment.
 worker: install
-	CORP_BILLING_PROFILE=production $(PY) -m celery -A corp_billing worker --loglevel INFO
+	CORP_BILLING_PROFILE=production $(PY) -m celery -A corp_billing.celery worker --loglevel INFO
 
 test: install
 	$(PY) -m pytest -n 2

@@ -1,4 +1,3 @@
-# The job queue is loaded with Django, so @shared_task jobs bind to it (corp_billing/celery.py).
-from .celery import app as celery_app
-
-__all__ = ("celery_app",)
+# Deliberately empty: a Django-free module of this package (corp_billing.times, used by the PDF
+# renderer) must import without loading Django. The job queue (corp_billing/celery.py) is loaded
+# with Django instead, by ``apps.CorpBillingConfig.ready``.

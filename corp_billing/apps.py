@@ -1,3 +1,4 @@
+from django.apps import AppConfig
 from django.contrib.staticfiles.apps import StaticFilesConfig as DjangoStaticFilesConfig
 
 
@@ -10,3 +11,15 @@ class StaticFilesConfig(DjangoStaticFilesConfig):
     (Documented way to change collectstatic's default ignore patterns.)"""
 
     ignore_patterns = [*DjangoStaticFilesConfig.ignore_patterns, "viewflow/*", "guardian/*"]
+
+
+class CorpBillingConfig(AppConfig):
+    """The project's own hooks at Django's start."""
+
+    name = "corp_billing"
+    verbose_name = "Corporate billing"
+
+    def ready(self):
+        # Loaded with Django, so every @shared_task job binds to this app (and its broker), not
+        # to Celery's default one.
+        from . import celery  # noqa: F401

@@ -58,6 +58,8 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     # django.contrib.staticfiles, collecting only what we serve (issue 7, item 2; see apps.py).
     "corp_billing.apps.StaticFilesConfig",
+    # The project's own start-up hooks: loads the job queue (corp_billing/celery.py).
+    "corp_billing.apps.CorpBillingConfig",
     # viewflow's task queue reads guardian's generic tables only under this exact label.
     "guardian",
     "axes",

@@ -31,10 +31,10 @@ trap stop EXIT INT TERM
 
 "$PY" -m gunicorn corp_billing.wsgi --config deploy/gunicorn.conf.py &
 pids+=($!)
-"$PY" -m celery -A corp_billing worker --concurrency "${JOB_WORKERS:-2}" \
+"$PY" -m celery -A corp_billing.celery worker --concurrency "${JOB_WORKERS:-2}" \
   --without-gossip --without-mingle --loglevel INFO &
 pids+=($!)
-"$PY" -m celery -A corp_billing beat --loglevel INFO \
+"$PY" -m celery -A corp_billing.celery beat --loglevel INFO \
   --schedule "$STATE_DIR/celerybeat-schedule" --pidfile "$STATE_DIR/celerybeat.pid" &
 pids+=($!)
 echo "serving on http://${BIND:-127.0.0.1:8001} (pids ${pids[*]}); Ctrl-C stops" >&2

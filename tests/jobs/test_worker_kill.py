@@ -49,7 +49,7 @@ def broker():
 
 def start_worker(env: dict, queue: str, log: Path) -> subprocess.Popen:
     command = [
-        sys.executable, "-m", "celery", "-A", "corp_billing", "worker",
+        sys.executable, "-m", "celery", "-A", "corp_billing.celery", "worker",
         "--concurrency", "1", "--queues", queue, "--loglevel", "INFO",
         "--without-gossip", "--without-mingle", "--without-heartbeat",
     ]  # fmt: skip
