@@ -83,7 +83,8 @@ def quote_new(request):
     """The quotes list's "New quote": pick one of your accounts, then the create form."""
     if not selectors.may_draft_quotes(user=request.user):
         raise Http404("No account to quote for")
-    query = request.GET.get("q", "")[:100]
+    # (a NUL cannot be compared by PostgreSQL: it is never part of an account's number or name)
+    query = request.GET.get("q", "")[:100].replace("\x00", "")
     page = keyset_page(
         selectors.draftable_accounts(user=request.user, query=query),
         ordering=selectors.DRAFTABLE_ORDER,
