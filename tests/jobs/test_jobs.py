@@ -27,6 +27,10 @@ pytestmark = pytest.mark.django_db(transaction=True)
 DOWN = "tests.mail_backends.DownBackend"
 
 
+# An eager job has already run: reading its result cannot block. (Celery refuses
+# ``get()`` whenever a worker has run in the process before, as one may have in this one.)
+
+
 def test_jobs_run_in_process_without_a_broker_in_development():
     # and keep their results, as the worker does, so the admin shows them here too
     assert app.conf.task_always_eager is True
@@ -48,7 +52,7 @@ def test_a_queued_mail_leaves_through_its_job_once_the_step_commits():
 def test_running_the_mail_job_again_sends_nothing_twice():
     row = outbox_services.mail_queue(to=["ap@alpha.example"], subject="Once", body="Hi")
     # When the job is delivered a second time (a retry, or a redelivery after a worker died)
-    result = outbox_jobs.send_mail.delay(row.pk).get()
+    result = outbox_jobs.send_mail.delay(row.pk).get(disable_sync_subtasks=False)
     # Then the mail is not sent again
     assert [m.subject for m in mail.outbox] == ["Once"]
     assert "not due" in result
@@ -63,7 +67,7 @@ def test_the_periodic_mail_job_sends_what_failed_once_the_server_is_back(setting
     # When the server is back and the sweep runs after the row's wait
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
     with freeze_time(row.next_attempt_at + datetime.timedelta(seconds=1)):
-        output = outbox_jobs.send_queued_mail.delay().get()
+        output = outbox_jobs.send_queued_mail.delay().get(disable_sync_subtasks=False)
     # Then it is sent, once, and the job's result says so
     assert [m.subject for m in mail.outbox] == ["Later"]
     assert OutgoingMail.objects.get(pk=row.pk).status == MailStatus.SENT
@@ -76,7 +80,7 @@ def test_the_expiry_job_expires_a_quote_past_its_validity_date(world):
         quote = qb.sent_quote(world.a, world.rep_a, valid_until=datetime.date(2026, 12, 10))
     # When the periodic job runs after the end of that day there
     with freeze_time("2026-12-11 06:00:00+00:00"):
-        output = workflow_jobs.expire_quotes.delay().get()
+        output = workflow_jobs.expire_quotes.delay().get(disable_sync_subtasks=False)
     # Then the quote is expired, as the command would have done
     assert QuoteRevision.objects.get(pk=quote.current_revision_id).status == RevisionStatus.EXPIRED
     assert f"{quote.number} rev 1: expired" in output
