@@ -15,10 +15,11 @@ import datetime
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from decimal import Decimal
+from html import escape as _html_escape
 from typing import Any
 
-from django.utils import dateformat, timezone
-from django.utils.html import conditional_escape, format_html
+from django.utils import timezone
+from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
 
 from quotes.money import format_money
@@ -29,15 +30,16 @@ class Column:
     header: str
     value: Callable[[Any], Any]
     """The cell's content: text (escaped), ``SafeString`` (as is), a date or datetime (shown
-    as ``DATE_FORMAT``/``DATETIME_FORMAT`` below, datetimes in the current time zone) or a
+    as 2026-03-31 and 2026-03-31 14:05, datetimes in the current time zone) or a
     number; ``None`` is an empty cell."""
     numeric: bool = False
     link: Callable[[Any], str] | None = None
     """The cell's link target, if the cell is a link."""
 
 
-DATE_FORMAT = "Y-m-d"
-DATETIME_FORMAT = "Y-m-d H:i"
+# Dates as 2026-03-31 and moments as 2026-03-31 14:05 (in the current time zone), written with
+# ``strftime``/``isoformat``: Django's ``dateformat`` parses its format string for every cell.
+DATETIME_FORMAT = "%Y-%m-%d %H:%M"
 
 
 def cell_text(value: Any) -> Any:
@@ -46,10 +48,21 @@ def cell_text(value: Any) -> Any:
     if isinstance(value, datetime.datetime):
         if timezone.is_aware(value):
             value = timezone.localtime(value)
-        return dateformat.format(value, DATETIME_FORMAT)
+        return value.strftime(DATETIME_FORMAT)
     if isinstance(value, datetime.date):
-        return dateformat.format(value, DATE_FORMAT)
+        return value.isoformat()
     return value
+
+
+def escaped(value: Any) -> str:
+    """``value`` escaped exactly as ``conditional_escape`` escapes it (``SafeString`` and other
+    ``__html__`` objects as they are; anything else through ``html.escape``, quotes included),
+    without its lazy-string wrapper, which costs more than the escaping on 400 cells a page."""
+    if type(value) is str:
+        return _html_escape(value)
+    if hasattr(value, "__html__"):
+        return value.__html__()
+    return _html_escape(str(value))
 
 
 def money(amount: Decimal | None, currency: str) -> str:
@@ -57,7 +70,7 @@ def money(amount: Decimal | None, currency: str) -> str:
 
 
 def badge(text: str) -> SafeString:
-    return format_html('<span class="badge">{}</span>', text)
+    return mark_safe(f'<span class="badge">{escaped(text)}</span>')  # noqa: S308  (escaped)
 
 
 @dataclass
@@ -77,20 +90,20 @@ class Table:
         )
 
     def rows_html(self) -> SafeString:
-        # Plain string building with ``conditional_escape`` on every value: the same escaping
-        # as ``format_html``, at a fraction of its cost per cell (350 cells a page).
+        # Plain string building with ``escaped`` on every value: the same escaping as
+        # ``format_html``, at a fraction of its cost per cell (350 cells a page).
         numeric = [c.numeric for c in self.columns]
         lines = []
         for row in self.rows:
             cells = []
             for column, is_numeric in zip(self.columns, numeric, strict=True):
-                text: str = conditional_escape(cell_text(column.value(row)))
+                text = escaped(cell_text(column.value(row)))
                 if column.link is not None:
-                    text = f'<a href="{conditional_escape(column.link(row))}">{text}</a>'
+                    text = f'<a href="{escaped(column.link(row))}">{text}</a>'
                 cells.append(f'<td class="num">{text}</td>' if is_numeric else f"<td>{text}</td>")
             lines.append(f"<tr>{''.join(cells)}</tr>\n")
         if not lines:
             return format_html(
                 '<tr><td colspan="{}" class="muted">{}</td></tr>', len(self.columns), self.empty
             )
-        return mark_safe("".join(lines))  # noqa: S308  (every value went through conditional_escape)
+        return mark_safe("".join(lines))  # noqa: S308  (every value went through ``escaped``)

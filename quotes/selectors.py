@@ -139,41 +139,48 @@ def quote_list(
 
 
 # What a list row shows of a quote and its revision: a list reads these columns only, not the
-# sixty-odd of the three tables (a page of rows is mostly the cost of building its objects).
-QUOTE_ROW_FIELDS = ("number", "title", "created_at", "account__number", "account__name")
+# sixty-odd of the three tables (a page of rows is mostly the cost of building its objects), and
+# the account's number and name and the PO number as values on the row, not as objects.
+QUOTE_ROW_FIELDS = ("number", "title", "created_at")
 REVISION_ROW_FIELDS = ("number", "status", "valid_until", "total", "currency")
+_ACCOUNT_OF_ROW = {"account_number": F("account__number"), "account_name": F("account__name")}
 
 
 def quote_list_rows(quotes: QuerySet[Quote], *, user: User, sort: str = "") -> QuerySet[Quote]:
-    """What each row of the quote list shows; ``shown_revision`` gives each row's revision:
-    the current one, for a customer the latest one sent to them, never a draft, with its
-    acceptance's PO number if it was accepted. ``sort`` is the list's, for its sort key."""
-    quotes = quotes.select_related("account")
+    """What each row of the quote list shows: the quote with ``account_number`` and
+    ``account_name``; ``shown_revision`` gives each row's revision: the current one, for a
+    customer the latest one sent to them, never a draft, with its acceptance's PO number as
+    ``po_number`` (``None`` if it was not accepted). ``sort`` is the list's, for its sort key."""
+    quotes = quotes.annotate(**_ACCOUNT_OF_ROW)
     if sort in ("total_desc", "total_asc"):
         quotes = _with_shown(quotes, user, "total")
     if _is_customer(user):
         sent = (
             QuoteRevision.objects.filter(sent_at__isnull=False)
-            .select_related("acceptance")
-            .only("quote_id", *REVISION_ROW_FIELDS, "acceptance__po_number")
+            .annotate(po_number=F("acceptance__po_number"))
+            .only("quote_id", *REVISION_ROW_FIELDS)
             .order_by("-number")
         )
         return quotes.only(*QUOTE_ROW_FIELDS).prefetch_related(
             Prefetch("revisions", queryset=sent, to_attr="sent_revisions")
         )
     revision = tuple(f"current_revision__{name}" for name in REVISION_ROW_FIELDS)
-    return quotes.select_related("current_revision__acceptance").only(
-        *QUOTE_ROW_FIELDS, *revision, "current_revision__acceptance__po_number"
+    return (
+        quotes.annotate(current_po_number=F("current_revision__acceptance__po_number"))
+        .select_related("current_revision")
+        .only(*QUOTE_ROW_FIELDS, *revision)
     )
 
 
 def shown_revision(*, user: User, quote: Quote) -> QuoteRevision:
-    """For a quote of ``quote_list``: the revision its row shows."""
+    """For a quote of ``quote_list_rows``: the revision its row shows, with ``po_number``."""
     if _is_customer(user):
         sent: list[QuoteRevision] = getattr(quote, "sent_revisions")  # noqa: B009  (prefetched)
         return sent[0]
-    assert quote.current_revision is not None
-    return quote.current_revision
+    revision = quote.current_revision
+    assert revision is not None
+    revision.po_number = getattr(quote, "current_po_number", None)  # type: ignore[attr-defined]
+    return revision
 
 
 def quote_get_for_user(*, user: User, number: str) -> Quote:

@@ -4,11 +4,15 @@ from django.urls import reverse
 
 from corp_billing.tables import Column, Table, badge, money
 
+from .models import RevisionStatus
+
+# A row's status label by a dict lookup: ``get_status_display`` flattens the choices per row.
+_STATUS_LABELS = dict(RevisionStatus.choices)
+
 
 def _po_number(revision) -> str:
-    # Loaded with the row (``selectors.quote_list_rows``): no query for a row without one.
-    acceptance = getattr(revision, "acceptance", None)
-    return acceptance.po_number if acceptance is not None else ""
+    # Read with the row (``selectors.quote_list_rows``): no query for a row without one.
+    return getattr(revision, "po_number", None) or ""
 
 
 def quote_list_table(rows, *, filtered: bool = False) -> Table:
@@ -18,10 +22,10 @@ def quote_list_table(rows, *, filtered: bool = False) -> Table:
     return Table(
         columns=(
             Column("Quote", lambda r: r[0].number, link=lambda r: f"{quotes}{r[0].number}/"),
-            Column("Account", lambda r: f"{r[0].account.number} {r[0].account.name}"),
+            Column("Account", lambda r: f"{r[0].account_number} {r[0].account_name}"),
             Column("Title", lambda r: r[0].title),
             Column("Revision", lambda r: r[1].number),
-            Column("Status", lambda r: badge(r[1].get_status_display())),
+            Column("Status", lambda r: badge(_STATUS_LABELS.get(r[1].status, r[1].status))),
             Column("Created", lambda r: r[0].created_at.date()),
             Column("Valid until", lambda r: r[1].valid_until),
             Column("PO number", lambda r: _po_number(r[1])),

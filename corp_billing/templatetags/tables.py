@@ -1,6 +1,7 @@
 from django import template
 from django.utils.html import format_html
 
+from corp_billing.filters import filter_fields_html
 from corp_billing.tables import Table
 
 register = template.Library()
@@ -14,3 +15,9 @@ def render_table(table: Table):
         table.header_html(),
         table.rows_html(),
     )
+
+
+@register.simple_tag
+def filter_fields(form):
+    """The fields of a list's filter form (``corp_billing.filters``)."""
+    return filter_fields_html(form)
