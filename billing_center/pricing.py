@@ -23,6 +23,11 @@ from .models import Frequency, Subscription
 from .policy import Action, BillingConflict
 
 
+def seats(count: int) -> str:
+    """ "1 seat", "12 seats": how every message counts seats."""
+    return f"{count} seat" if count == 1 else f"{count} seats"
+
+
 def local_today(account: Account, now: datetime | None = None) -> date:
     """Today in the account's time zone: the day a change is dated and charged."""
     return (now or timezone.now()).astimezone(ZoneInfo(account.time_zone)).date()
@@ -115,7 +120,7 @@ def seats_preview(*, subscription: Subscription, quantity: int, today: date) -> 
     sub = subscription
     currency = sub.currency
     if quantity == sub.quantity:
-        raise BillingConflict(f"The plan already has {quantity} seats; nothing to change.")
+        raise BillingConflict(f"The plan already has {seats(quantity)}; nothing to change.")
     at_renewal = Preview(
         action=Action.REDUCE_SEATS,
         currency=currency,

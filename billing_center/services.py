@@ -40,6 +40,7 @@ from .models import (
     SubscriptionStatus,
 )
 from .policy import Action, BillingConflict
+from .pricing import seats
 from .processor import CardDetails, get_processor
 
 __all__ = ["BillingConflict", "RenewalOutcome"]
@@ -230,7 +231,7 @@ def _seat_line(
     last = end.toordinal() - 1
     return _Line(
         description=(
-            f"{sub.product.name} ({sub.product.sku}), {quantity} seats, billed {label}, "
+            f"{sub.product.name} ({sub.product.sku}), {seats(quantity)}, billed {label}, "
             f"{start:%d %b %Y} – {date.fromordinal(last):%d %b %Y}"
         ),
         quantity=quantity,
@@ -325,7 +326,7 @@ def subscription_add(
     _tell(
         account,
         actor,
-        f"Plan added: {product.name}, {quantity} seats",
+        f"Plan added: {product.name}, {seats(quantity)}",
         [
             f"Charged now: {_money(invoice.total, sub.currency)} (invoice {invoice.number})",
             f"Renews on {sub.period_end:%d %B %Y}",
@@ -368,15 +369,15 @@ def subscription_change_seats(
             before=before,
             after=_plan_state(sub),
             request=request,
-            message=f"{sub.quantity} → {quantity} seats from {sub.period_end}",
+            message=f"{sub.quantity} → {seats(quantity)} from {sub.period_end}",
         )
         _tell(
             sub.account,
             actor,
             f"Seats reduced to {quantity} from the next renewal",
             [
-                f"{sub.product.name}: {sub.quantity} seats until {sub.period_end:%d %B %Y}, then "
-                f"{quantity} seats at {_money(preview.period_price_after, currency)} per period",
+                f"{sub.product.name}: {seats(sub.quantity)} until {sub.period_end:%d %B %Y}, then "
+                f"{seats(quantity)} at {_money(preview.period_price_after, currency)} per period",
                 "Nothing is charged now; the change can be withdrawn until then.",
             ],
         )
@@ -391,7 +392,8 @@ def subscription_change_seats(
         lines=[
             _Line(
                 description=(
-                    f"{sub.product.name} ({sub.product.sku}): {added} more seats "
+                    f"{sub.product.name} ({sub.product.sku}): "
+                    f"{added} more {'seat' if added == 1 else 'seats'} "
                     f"({sub.quantity} → {quantity}) for {preview.days_left} of "
                     f"{preview.days_in_period} days of the period ending "
                     f"{date.fromordinal(sub.period_end.toordinal() - 1):%d %b %Y}"
@@ -419,7 +421,7 @@ def subscription_change_seats(
         actor,
         f"Seats increased to {quantity}",
         [
-            f"{sub.product.name}: {before['seats']} → {quantity} seats from today",
+            f"{sub.product.name}: {before['seats']} → {seats(quantity)} from today",
             f"Charged now: {_money(invoice.total, currency)} for the {preview.days_left} days left "
             f"of the period (invoice {invoice.number})",
             f"From {sub.period_end:%d %B %Y}: {_money(preview.period_price_after, currency)} per "
@@ -485,7 +487,7 @@ def subscription_change_plan(
         lines=[
             _Line(
                 description=(
-                    f"{old_name} → {product.name} ({product.sku}), {sub.quantity} seats, for "
+                    f"{old_name} → {product.name} ({product.sku}), {seats(sub.quantity)}, for "
                     f"{preview.days_left} of {preview.days_in_period} days of the period ending "
                     f"{date.fromordinal(sub.period_end.toordinal() - 1):%d %b %Y}"
                 ),
@@ -513,7 +515,7 @@ def subscription_change_plan(
         actor,
         f"Plan changed to {product.name}",
         [
-            f"{old_name} → {product.name} from today, {sub.quantity} seats",
+            f"{old_name} → {product.name} from today, {seats(sub.quantity)}",
             f"Charged now: {_money(invoice.total, currency)} for the {preview.days_left} days left "
             f"of the period (invoice {invoice.number})",
             f"From {sub.period_end:%d %B %Y}: {_money(preview.period_price_after, currency)} per "
@@ -562,7 +564,7 @@ def subscription_change_frequency(
         actor,
         f"Billing frequency changes to {preview.frequency_after_label.lower()} at renewal",
         [
-            f"{sub.product.name}, {sub.quantity} seats: "
+            f"{sub.product.name}, {seats(sub.quantity)}: "
             f"{_money(preview.period_price_before, sub.currency)} "
             f"{preview.frequency_before_label.lower()} until {sub.period_end:%d %B %Y}, then "
             f"{_money(preview.period_price_after, sub.currency)} "
@@ -596,7 +598,7 @@ def subscription_withdraw_change(
         actor,
         f"Scheduled change withdrawn: {sub.product.name}",
         [
-            f"The plan renews on {sub.period_end:%d %B %Y} as it is: {sub.quantity} seats, "
+            f"The plan renews on {sub.period_end:%d %B %Y} as it is: {seats(sub.quantity)}, "
             f"billed {Frequency(sub.billing_frequency).label.lower()}."
         ],
     )

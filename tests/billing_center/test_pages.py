@@ -342,3 +342,20 @@ def test_a_dearer_plan_previews_then_charges_the_prorated_difference(ss, client)
     sub.refresh_from_db()
     assert (sub.product, sub.unit_price) == (pro, 32)
     assert Invoice.objects.get(kind=InvoiceKind.PRORATION).total == Decimal("30.97")
+
+
+@freeze_time("2026-03-25 18:00:00+00:00")
+def test_one_seat_reads_one_seat_and_an_added_one_too(ss, client):
+    # Given a plan of one seat
+    add_card(ss.account, ss.contact)
+    with freeze_time("2026-03-10 18:00:00+00:00"):
+        sub = add_plan(ss.account, ss.contact, quantity=1)
+    _login(client, ss.contact)
+    url = _url("plan_seats", ss.account, plan=sub.pk)
+    # Then its page counts it in the singular
+    html = client.get(url).content.decode()
+    assert "Now 1 seat at" in html and "1 seats" not in html
+    # and asking for the same one seat is refused in the singular too
+    same = client.post(url, {"quantity": "1"}).content.decode()
+    assert "The plan already has 1 seat; nothing to change." in same
+    assert Subscription.objects.get(pk=sub.pk).quantity == 1
