@@ -21,6 +21,7 @@ from django.core.exceptions import PermissionDenied
 from django.utils import timezone
 
 from contacts.permissions import account_permissions
+from corp_billing.times import zone_name
 
 from .models import ChangeStatus, POStatus
 
@@ -145,7 +146,11 @@ def require_po(actor: User, action: Action, po: PurchaseOrder) -> Transition:
         if action == Action.DRAW:
             raise POConflict(
                 f"Purchase order {po.number} is {label}"
-                + (f" (valid until {po.valid_to:%d %B %Y})" if status == P.EXPIRED else "")
+                + (
+                    f" (valid until the end of {po.valid_to:%d %B %Y}, {zone_name(po.account)})"
+                    if status == P.EXPIRED
+                    else ""
+                )
                 + ": choose another one or enter a new one."
             )
         raise POConflict(f"Purchase order {po.number} is {label}; nothing was changed.")

@@ -23,6 +23,7 @@ from django.core.exceptions import PermissionDenied
 from django.utils import timezone
 
 from contacts.permissions import account_permissions
+from corp_billing.times import zone_name
 
 from .models import RevisionStatus
 
@@ -252,8 +253,8 @@ def _refusal(revision: QuoteRevision, action: Action, status: str) -> str:
     customer_action = RIGHTS[action] == "approve_quote"
     if status == S.EXPIRED and customer_action:
         return (
-            f"This quote expired at the end of {revision.valid_until:%d %B %Y}. Ask your "
-            "representative to re-issue it."
+            f"This quote expired at the end of {revision.valid_until:%d %B %Y} "
+            f"({zone_name(revision.quote.account)}). Ask your representative to re-issue it."
         )
     if customer_action and status in (S.DRAFT, S.PENDING_APPROVAL, S.PENDING_FINANCE):
         # Drafts and internal approval are the vendor's business: say only what it means.

@@ -423,7 +423,12 @@ def test_an_expired_po_is_refused_and_nothing_is_saved(world, as_user):
     before = db_snapshot()
     page = accept_on(contact, quote, old)
     (refusal,) = form_refusals(page, within=PO_PART)
-    assert "Purchase order PO-OLD is" in refusal
+    # The refusal says when it ran out, in the account's own zone
+    ended = old.valid_to.strftime("%d %B %Y")
+    assert (
+        f"Purchase order PO-OLD is expired (valid until the end of {ended}, America/New_York)"
+        in refusal
+    )
     assert db_snapshot() == before
 
 

@@ -743,8 +743,8 @@ def test_accepting_after_the_validity_day_is_refused_as_expired(
     # Then a 409 page says it expired; nothing was accepted, and the quote was ended now
     assert response.status_code == 409
     assert (
-        "This quote expired at the end of 10 December 2026. Ask your representative to "
-        "re-issue it." in html.unescape(response.content.decode())
+        "This quote expired at the end of 10 December 2026 (America/New_York). Ask your "
+        "representative to re-issue it." in html.unescape(response.content.decode())
     )
     assert Acceptance.objects.count() == 0
     assert AuditAction.QUOTE_ACCEPTED not in actions(quote)
@@ -777,7 +777,7 @@ def test_the_command_expires_the_quote_and_accepting_then_is_refused(
 
     # Then it is refused with the same clear message, and nothing changed
     assert response.status_code == 409
-    assert "This quote expired at the end of 10 December 2026." in html.unescape(
+    assert "This quote expired at the end of 10 December 2026 (America/New_York)." in html.unescape(
         response.content.decode()
     )
     assert snapshot(quote) == before
