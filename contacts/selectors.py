@@ -55,6 +55,10 @@ def account_people(*, account: Account) -> dict[str, list[Membership]]:
     return people
 
 
+def billing_contact_count(*, account: Account) -> int:
+    return Membership.objects.filter(account=account, role=MembershipRole.BILLING_CONTACT).count()
+
+
 def primary_billing_contact(*, account: Account) -> Membership | None:
     return (
         Membership.objects.filter(

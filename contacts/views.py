@@ -312,6 +312,12 @@ def second_acceptance_amount(request, number: str):
         messages.success(
             request, "Saved: quotes above that amount need two billing contacts to accept."
         )
+        if selectors.billing_contact_count(account=account) < 2:
+            messages.warning(
+                request,
+                "This account has fewer than two billing contacts: a quote above that amount "
+                "cannot be accepted until a second billing contact is added.",
+            )
     return redirect("contacts:account_home", number=account.number)
 
 

@@ -119,6 +119,33 @@ def test_the_representative_sets_the_amount_on_the_account_page(world, as_user):
     assert world.a.second_acceptance_above is None
 
 
+def test_an_account_with_one_billing_contact_is_warned_that_no_big_quote_can_be_accepted(
+    world, as_user
+):
+    # Given account b, whose only billing contact is contact_b
+    rep = as_user(world.rep_b)
+    # When its representative asks for two signatures above 1,000
+    page = set_amount(rep, world.b, "1000")
+    # Then it is saved, and they are told that no quote above it can be accepted yet
+    world.b.refresh_from_db()
+    assert world.b.second_acceptance_above == Decimal("1000")
+    assert (
+        "warning",
+        "This account has fewer than two billing contacts: a quote above that "
+        "amount cannot be accepted until a second billing contact is added.",
+    ) in alerts(page)
+    # and the account's page says so to everyone who reads it, its billing contact included
+    for client in (rep, as_user(world.contact_b)):
+        text = html.unescape(
+            client.get(reverse("contacts:account_home", args=[world.b.number])).content.decode()
+        )
+        assert "This account has one billing contact: a quote above" in text
+    # while account a, with two billing contacts, gets no such warning
+    page = set_amount(as_user(world.rep_a), world.a, "1000")
+    assert not [kind for kind, _ in alerts(page) if kind == "warning"]
+    assert 'id="second-acceptance-warning"' not in page.content.decode()
+
+
 def test_a_negative_amount_is_refused_and_nothing_changes(world, as_user):
     response = as_user(world.rep_a).post(
         reverse("contacts:second_acceptance_amount", args=[world.a.number]), {"amount": "-5"}
