@@ -1,5 +1,6 @@
 """Writes for people, accounts and sign-in. Keyword-only, atomic; mail leaves on commit."""
 
+from datetime import timedelta
 from decimal import Decimal
 
 from axes.utils import reset as axes_reset
@@ -673,6 +674,10 @@ def login_url_name(account: Account) -> str:
     return "contacts:corporate_login" if account.is_corporate else "contacts:login"
 
 
+def invitation_valid_hours() -> int:
+    return int(settings.CONTACT_INVITATION_TIMEOUT.total_seconds() // 3600)
+
+
 def invitation_send(
     *, user: User, account: Account, actor: User | None, request: HttpRequest | None = None
 ) -> None:
@@ -684,7 +689,7 @@ def invitation_send(
             "account": account,
             "link": site_url(invitation_path(user)),
             "login_url": site_url(reverse(login_url_name(account))),
-            "valid_hours": int(settings.CONTACT_INVITATION_TIMEOUT.total_seconds() // 3600),
+            "valid_hours": invitation_valid_hours(),
         },
     )
     mail_queue(
@@ -700,6 +705,68 @@ def invitation_send(
         after={"user": user.username, "email": user.email},
         request=request,
     )
+
+
+# A resent invitation waits this long after the last one: a double click, or someone pressing
+# the button repeatedly, must not fill the invited person's mailbox.
+INVITATION_RESEND_WAIT = timedelta(minutes=10)
+# Who may send an invitation again: the account's billing contacts and its representatives, the
+# people the expired-link page tells the invited person to ask.
+INVITATION_RESEND_RIGHTS = frozenset({"manage_billing_contacts", "review_contact_change"})
+
+
+def may_resend_invitations(perms: frozenset[str]) -> bool:
+    return bool(perms & INVITATION_RESEND_RIGHTS)
+
+
+@transaction.atomic
+def invitation_resend(
+    *, account: Account, user_id: int, actor: User, request: HttpRequest | None = None
+) -> User:
+    """Sends a billing contact of ``account`` who has not set a password yet a new invitation.
+
+    PermissionDenied when ``actor`` may not, or the person is not a billing contact of
+    ``account`` (the caller answers both with the same 404 as a missing one); ValidationError
+    when they have set their password already, or an invitation left less than
+    ``INVITATION_RESEND_WAIT`` ago."""
+    if not may_resend_invitations(permissions.account_permissions(actor, account)):
+        raise PermissionDenied(f"resend invitation on {account.number}")
+    # Locked, so two people pressing the button at once send one invitation, not two.
+    user = (
+        User.objects.select_for_update()
+        .filter(
+            pk=user_id,
+            is_active=True,
+            memberships__account=account,
+            memberships__role=MembershipRole.BILLING_CONTACT,
+        )
+        .first()
+    )
+    if user is None:
+        raise PermissionDenied(f"no billing contact {user_id} on {account.number}")
+    if user.has_usable_password():
+        raise ValidationError(
+            f"{user.display_name} has set their password already: they sign in with their User "
+            f"ID {user.username}, and can reset a forgotten password from the sign-in page."
+        )
+    last = (
+        AuditEvent.objects.filter(
+            action=AuditAction.INVITATION_SENT,
+            object_type=user._meta.label_lower,
+            object_id=str(user.pk),
+        )
+        .order_by("-occurred_at")
+        .values_list("occurred_at", flat=True)
+        .first()
+    )
+    if last is not None and timezone.now() - last < INVITATION_RESEND_WAIT:
+        wait = int(INVITATION_RESEND_WAIT.total_seconds() // 60)
+        raise ValidationError(
+            f"An invitation was sent to {user.email} less than {wait} minutes ago. Ask them to "
+            "look for it (and in their spam folder) before sending another."
+        )
+    invitation_send(user=user, account=account, actor=actor, request=request)
+    return user
 
 
 @transaction.atomic

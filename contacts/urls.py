@@ -42,5 +42,10 @@ urlpatterns = [
         views.second_acceptance_amount,
         name="second_acceptance_amount",
     ),
+    path(
+        "accounts/<account_number:number>/contacts/<object_id:user_id>/invitation/",
+        views.invitation_resend,
+        name="invitation_resend",
+    ),
     path("staff/", views.staff_home, name="staff_home"),
 ]

@@ -5,7 +5,7 @@ from django.contrib.auth import login, logout
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.forms import SetPasswordForm
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse, reverse_lazy
@@ -249,6 +249,7 @@ def account_page(request, account, *, proposal=None, amount_form=None, status: i
             "changes": page,
             "proposals": proposals,
             "amount_form": amount_form or _amount_form(account),
+            "may_invite": services.may_resend_invitations(perms),
         },
         status=status,
     )
@@ -319,6 +320,29 @@ def second_acceptance_amount(request, number: str):
                 "cannot be accepted until a second billing contact is added.",
             )
     return redirect("contacts:account_home", number=account.number)
+
+
+@login_required
+@require_POST
+def invitation_resend(request, number: str, user_id: int):
+    """A billing contact or representative sends a contact who has not set a password yet their
+    invitation again (the first one expired, or was lost)."""
+    account = selectors.account_get_for_user(user=request.user, number=number)
+    try:
+        invited = services.invitation_resend(
+            account=account, user_id=user_id, actor=request.user, request=request
+        )
+    except PermissionDenied:
+        raise Http404("No such billing contact") from None
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(
+            request,
+            f"A new invitation was sent to {invited.email}. Its link works once, for "
+            f"{services.invitation_valid_hours()} hours.",
+        )
+    return redirect(f"{reverse('contacts:account_home', args=[account.number])}#contacts-h")
 
 
 @login_required

@@ -156,6 +156,22 @@ def second_acceptance(world):
     return {"pdf_sha256": first.pdf_sha256 if first else "0" * 64, "confirm": "on"}
 
 
+def invited_contact(world, account):
+    """URL kwargs for a billing contact of the target account who has not set a password yet
+    (built once per test)."""
+    if account is None:
+        return {"number": "OV-9999999", "user_id": 999_999}
+    cache = world.__dict__.setdefault("_invited", {})
+    if account.pk not in cache:
+        from tests import factories
+
+        user = factories.billing_contact(account)
+        user.set_unusable_password()
+        user.save(update_fields=["password"])
+        cache[account.pk] = user
+    return {"number": account.number, "user_id": cache[account.pk].pk}
+
+
 def second_acceptance_amount(world):
     return {"amount": "50000"}
 
@@ -672,6 +688,14 @@ ROUTES = [
         obj=account_number,
         data=second_acceptance_amount,
         allowed=ok(REPS, 302),
+    ),
+    # A contact who has not set a password yet: the account's billing contacts and its
+    # representatives may send the invitation again.
+    Route(
+        "contacts:invitation_resend",
+        method="POST",
+        obj=invited_contact,
+        allowed=ok(BILLING_CONTACTS + REPS, 302),
     ),
     # Purchase orders: billing contacts of the account, its representatives and finance read
     # them; billing contacts create and propose changes, representatives and finance review.

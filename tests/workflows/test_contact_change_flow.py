@@ -624,6 +624,69 @@ def test_a_weak_password_is_refused_and_the_link_still_works(invited, client):
 # --- the pending change in the domain ------------------------------------------------------
 
 
+def resend(client, account, user, follow=True):
+    return client.post(
+        reverse("contacts:invitation_resend", args=[account.number, user.pk]), follow=follow
+    )
+
+
+@pytest.mark.parametrize("who", ["contact_a", "rep_a"])
+def test_an_expired_invitation_is_sent_again_and_the_new_link_works(
+    invited, world, as_user, deliver, who
+):
+    user, old_link = invited
+    later = timezone.now() + timedelta(hours=73)
+    with freeze_time(later):
+        # Given the first link expired, the account page says the contact has no password yet
+        sender = as_user(getattr(world, who))
+        page = sender.get(reverse("contacts:account_home", args=[world.a.number]))
+        assert "Has not set a password yet" in page.content.decode()
+        assert "Send the invitation again" in page.content.decode()
+        # When a billing contact or the representative sends it again
+        mail.outbox.clear()
+        with deliver():
+            answer = resend(sender, world.a, user)
+        # Then they are told, and a new invitation leaves with a link that works
+        assert any(f"A new invitation was sent to {user.email}" in a for a in alerts(answer))
+        (message,) = [m for m in mail.outbox if m.to == [user.email]]
+        link = re.search(rf"{SITE}(/invitation/\S+)", message.body).group(1)
+        assert _set(Client(), link).status_code == 302
+    user.refresh_from_db()
+    assert user.check_password(NEW_PASSWORD)
+    sent = AuditEvent.objects.filter(action=AuditAction.INVITATION_SENT, object_id=str(user.pk))
+    assert sent.count() == 2 and sent.order_by("-occurred_at").first().actor == getattr(world, who)
+    # and once the password is set, the button is gone and a resend is refused
+    page = as_user(world.rep_a).get(reverse("contacts:account_home", args=[world.a.number]))
+    assert "Send the invitation again" not in page.content.decode()
+    mail.outbox.clear()
+    refused = resend(as_user(world.rep_a), world.a, user)
+    assert any("has set their password already" in a for a in alerts(refused))
+    assert mail.outbox == [] and sent.count() == 2
+
+
+def test_an_invitation_is_not_sent_twice_within_ten_minutes(invited, world, as_user):
+    user, _ = invited
+    with freeze_time(timezone.now() + timedelta(minutes=9)):
+        answer = resend(as_user(world.rep_a), world.a, user)
+    assert any("less than 10 minutes ago" in a for a in alerts(answer))
+    sent = AuditEvent.objects.filter(action=AuditAction.INVITATION_SENT, object_id=str(user.pk))
+    assert sent.count() == 1
+
+
+@pytest.mark.parametrize("who", ["member_a", "contact_b", "rep_b", "deal_desk"])
+def test_only_the_accounts_contacts_and_representative_send_it_again(invited, world, as_user, who):
+    user, _ = invited
+    # Neither someone without the right, nor anyone naming the contact under another account
+    answers = [
+        resend(as_user(getattr(world, who)), world.a, user, follow=False),
+        resend(as_user(world.contact_b), world.b, user, follow=False),
+        resend(as_user(world.rep_b), world.b, user, follow=False),
+    ]
+    assert [a.status_code for a in answers] == [404, 404, 404]
+    sent = AuditEvent.objects.filter(action=AuditAction.INVITATION_SENT, object_id=str(user.pk))
+    assert sent.count() == 1
+
+
 def test_kinds_and_statuses_are_the_declared_ones():
     assert {k.value for k in ContactChangeKind} == {"add", "remove", "make_primary"}
     assert {s.value for s in ContactChangeStatus} == {
