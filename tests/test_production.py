@@ -212,6 +212,7 @@ def test_production_shares_cache_and_sessions_queues_jobs_and_logs_json(producti
     # And what cron ran is enqueued periodically
     assert shape["periodic"] == [
         "billing_center.renew_subscriptions",
+        "finance.sweep_exports",
         "outbox.send_queued_mail",
         "workflows.expire_quotes",
     ]
