@@ -35,6 +35,8 @@ TRANSITIONS: dict[str, frozenset[str]] = {
 }
 # A page of an export in one of these refreshes itself: a job will still change it.
 IN_PROGRESS = frozenset({S.QUEUED, S.RUNNING})
+# Only a written export offers its file.
+DOWNLOADABLE = frozenset({S.DONE})
 
 
 class Export(models.Model):
@@ -86,6 +88,22 @@ class Export(models.Model):
     @property
     def in_progress(self) -> bool:
         return self.status in IN_PROGRESS
+
+    @property
+    def downloadable(self) -> bool:
+        return self.status in DOWNLOADABLE
+
+    @property
+    def waiting(self) -> bool:
+        return self.status == S.QUEUED
+
+    @property
+    def failed(self) -> bool:
+        return self.status == S.FAILED
+
+    @property
+    def expired(self) -> bool:
+        return self.status == S.EXPIRED
 
     @property
     def total_rows(self) -> int:

@@ -16,7 +16,6 @@ from quotes.tables import quote_list_table
 
 from . import exports, panels, selectors, services
 from .forms import DashboardForm, ExportForm, POsBehindForm, QuotesBehindForm
-from .models import ExportStatus
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 # The exports page lists the person's recent exports, this many a page.
@@ -79,7 +78,7 @@ def export_file(request: AuthenticatedRequest, pk: int) -> HttpResponseBase:
     """The written workbook, to the person who asked for it while they may still export;
     everyone else, and an export not (or no longer) written, get the same 404."""
     export = selectors.export_get_for_user(user=request.user, pk=pk)
-    if export.status != ExportStatus.DONE:
+    if not export.downloadable:
         raise Http404("No such export")
     try:
         handle = services.stored_path(export).open("rb")
