@@ -208,9 +208,10 @@ DATA_UPLOAD_MAX_NUMBER_FIELDS = 10_000
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 # --- end long quotes -------------------------------------------------------------------------
 
-# --- Private files (purchase-order documents) -------------------------------------------------
-# Uploaded customer documents live here, outside STATIC_ROOT and any URL: nothing serves this
-# directory. They are read only by access-checked views (purchase_orders.views.document_download).
+# --- Private files (purchase-order documents, finance exports) ---------------------------------
+# Uploaded customer documents and written finance exports live here, outside STATIC_ROOT and any
+# URL: nothing serves this directory. They are read only by access-checked views
+# (purchase_orders.views.document_download, finance.views.export_file).
 PRIVATE_FILES_ROOT = Path(env.str("PRIVATE_FILES_ROOT", default=str(BASE_DIR / "private_files")))
 # --- end private files -----------------------------------------------------------------------
 
@@ -331,15 +332,28 @@ CELERY_TASK_ALWAYS_EAGER = env.bool("JOBS_EAGER", default=not PRODUCTION)
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="redis://127.0.0.1:6379/0")
 # A job is acknowledged when it has finished, not when it starts: a worker killed mid-job
 # leaves it unacknowledged, and Redis hands it to another worker after the visibility timeout.
-# Every job is idempotent, so running one twice changes nothing more. The timeout must be
-# longer than the longest job, or a job still running is handed out a second time.
+# Every job is idempotent, so running one twice changes nothing more (the timeout: below).
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 # One queue for every job; a name of its own lets several deployments (CI runs) share a Redis.
 CELERY_TASK_DEFAULT_QUEUE = env.str("JOBS_QUEUE", default="corp_billing")
+# Hard limits: the worker kills a job past CELERY_TASK_TIME_LIMIT (the soft limit raises in it
+# first). Finance's export job has its own, shorter ones (finance/jobs.py).
+CELERY_TASK_TIME_LIMIT = 60 * 60
+CELERY_TASK_SOFT_TIME_LIMIT = 55 * 60
+FINANCE_EXPORT_TIME_LIMIT = 30 * 60
+FINANCE_EXPORT_SOFT_TIME_LIMIT = 25 * 60
 CELERY_BROKER_TRANSPORT_OPTIONS = {
-    "visibility_timeout": env.int("JOBS_VISIBILITY_TIMEOUT", default=15 * 60),
+    # Redis hands an unacknowledged job to another worker once this has passed since it was
+    # delivered, whether or not the first worker is still running it. It must be longer than the
+    # longest job can run (CELERY_TASK_TIME_LIMIT), or a job still running is handed out a
+    # second time (the claims make that harmless, but the work is done twice); and longer than
+    # the longest retry wait (RETRY's 30 minutes), as a retry waits in Redis as an unacknowledged
+    # message too. A lower JOBS_VISIBILITY_TIMEOUT is for tests that kill a worker.
+    "visibility_timeout": env.int(
+        "JOBS_VISIBILITY_TIMEOUT", default=CELERY_TASK_TIME_LIMIT + 10 * 60
+    ),
     # A worker looks for jobs whose worker died every 10 s x this (kombu's default: 10, so
     # every 100 s); 3 brings a lost job back within the timeout and half a minute.
     "unacked_restore_throttle": env.int("JOBS_RESTORE_EVERY", default=3),
@@ -356,8 +370,6 @@ CELERY_RESULT_EXTENDED = True
 CELERY_TASK_STORE_EAGER_RESULT = True
 CELERY_RESULT_EXPIRES = timedelta(days=7)
 CELERY_TASK_TRACK_STARTED = True
-CELERY_TASK_TIME_LIMIT = 60 * 60
-CELERY_TASK_SOFT_TIME_LIMIT = 55 * 60
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 CELERY_TIMEZONE = "UTC"
 # The periodic jobs `celery beat` enqueues: what cron ran before (the commands still work).
@@ -365,7 +377,11 @@ CELERY_BEAT_SCHEDULE = {
     "send-queued-mail": {"task": "outbox.send_queued_mail", "schedule": 60.0},
     "expire-quotes": {"task": "workflows.expire_quotes", "schedule": 60.0 * 60},
     "renew-subscriptions": {"task": "billing_center.renew_subscriptions", "schedule": 60.0 * 60},
+    # Expired export files go, lost export jobs are sent again (finance.services.exports_sweep).
+    "sweep-finance-exports": {"task": "finance.sweep_exports", "schedule": 5 * 60.0},
 }
+# How long a finance export's file is kept under PRIVATE_FILES_ROOT before the sweep deletes it.
+FINANCE_EXPORTS_KEEP = timedelta(days=env.int("FINANCE_EXPORTS_KEEP_DAYS", default=7))
 # How long a mail being sent is held by its sender before another may try it (outbox.services).
 OUTBOX_CLAIM = timedelta(seconds=env.int("OUTBOX_CLAIM_SECONDS", default=10 * 60))
 

@@ -36,6 +36,9 @@ from openpyxl.utils import get_column_letter
 
 from quotes.money import minor_unit, round_money
 
+# How often a register's writer reports its progress (rows): the command's progress line, the
+# export job's heartbeat and its page's figures.
+PROGRESS_EVERY = 5000
 # Excel's limit on the characters of one cell; a longer text is cut, not refused.
 MAX_CELL_TEXT = 32_767
 # What spreadsheet programs read as the start of a formula when a cell is edited or its text is
@@ -422,7 +425,7 @@ def write_register(
     for row in rows:
         sheet.append(writer.cells(row))
         count += 1
-        if progress is not None and count % 5000 == 0:
+        if progress is not None and count % PROGRESS_EVERY == 0:
             progress(count)
     last = get_column_letter(len(columns))
     sheet.auto_filter.ref = f"A2:{last}{count + 2}"

@@ -36,6 +36,7 @@ from django.db.models import (
     When,
 )
 from django.db.models.functions import Coalesce, Concat, NullIf, Trim, TruncMonth
+from django.http import Http404
 from django.utils import timezone
 
 from billing_center.models import Invoice, InvoiceKind, InvoiceLine, InvoiceStatus
@@ -47,6 +48,7 @@ from quotes.models import Acceptance, Quote, QuoteLine, QuoteRevision, RevisionS
 from quotes.money import round_money
 
 from .exports import REGISTERS
+from .models import Export
 
 # The staff-wide right of finance (``contacts.permissions.STAFF_WIDE_PERMISSIONS``).
 EXPORT_RIGHT = "export_finance"
@@ -73,6 +75,16 @@ class ExportFilters:
     account: Account | None = None
     status: str = ""
     currency: str = ""
+
+    def as_json(self) -> dict[str, Any]:
+        """The filters as JSON for an export's row; ``export_filters_load`` rebuilds them."""
+        return {
+            "date_from": self.date_from.isoformat() if self.date_from else None,
+            "date_to": self.date_to.isoformat() if self.date_to else None,
+            "account": self.account.pk if self.account is not None else None,
+            "status": self.status,
+            "currency": self.currency,
+        }
 
     def describe(self, date_label: str) -> str:
         parts = []
@@ -446,6 +458,34 @@ def register_rows(*, user: User, register: str, filters: ExportFilters) -> Itera
     return _READERS[register](user, filters)
 
 
+class ExportFiltersGone(Exception):
+    """The filters of a stored export name what the person may no longer export."""
+
+
+def export_filters_load(*, user: User, data: dict[str, Any]) -> ExportFilters:
+    """The filters ``ExportFilters.as_json`` stored, rebuilt for ``user``: the account is read
+    again through their scope, so a right lost since the request is not bypassed by the job."""
+    account = None
+    if data.get("account") is not None:
+        account = (
+            scoped_to_accounts(Account.objects.all(), user, READ_RIGHT, field="pk")
+            .filter(pk=data["account"])
+            .first()
+            if may_export(user)
+            else None
+        )
+        if account is None:
+            raise ExportFiltersGone("The account of this export is no longer yours to export.")
+    day = datetime.date.fromisoformat
+    return ExportFilters(
+        date_from=day(data["date_from"]) if data.get("date_from") else None,
+        date_to=day(data["date_to"]) if data.get("date_to") else None,
+        account=account,
+        status=data.get("status", ""),
+        currency=data.get("currency", ""),
+    )
+
+
 def export_accounts(*, user: User, number: str) -> Account | None:
     """The account ``number`` for the export filter, if ``user`` may export it."""
     if not may_export(user):
@@ -455,6 +495,28 @@ def export_accounts(*, user: User, number: str) -> Account | None:
         .filter(number=number)
         .first()
     )
+
+
+# --- stored exports (the job's rows) ------------------------------------------------------------
+
+# The exports page lists a person's exports newest first (index ``finance_export_mine``).
+EXPORT_LIST_ORDER = ["-created_at", "-id"]
+
+
+def exports_of(user: User) -> QuerySet[Export]:
+    """The exports ``user`` asked for, while they may still export; nothing otherwise."""
+    if not may_export(user):
+        return Export.objects.none()
+    return Export.objects.filter(requested_by=user).order_by(*EXPORT_LIST_ORDER)
+
+
+def export_get_for_user(*, user: User, pk: int) -> Export:
+    """The export ``pk`` if ``user`` asked for it and may still export: another person's
+    export, anyone's for someone who lost the right, and a missing one are the same 404."""
+    export = exports_of(user).filter(pk=pk).first()
+    if export is None:
+        raise Http404("No such export")
+    return export
 
 
 # --- dashboards ----------------------------------------------------------------------------------

@@ -1,15 +1,12 @@
-"""Finance's pages: the exports (finance only; everyone else gets the same 404 as a missing
-page), the dashboards (vendor staff, each seeing the accounts they may) and the lists behind
-the dashboards' charts."""
-
-import tempfile
+"""Finance's pages: the exports (finance only, each export its requester's alone; everyone
+else gets the same 404 as a missing page), the dashboards (vendor staff, each seeing the
+accounts they may) and the lists behind the dashboards' charts."""
 
 from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, Http404, HttpResponse
 from django.http.response import HttpResponseBase
-from django.shortcuts import render
-from django.utils import timezone
-from django.views.decorators.http import require_GET
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_GET, require_http_methods
 
 from contacts.http import AuthenticatedRequest
 from corp_billing.paging import keyset_page
@@ -21,8 +18,8 @@ from . import exports, panels, selectors, services
 from .forms import DashboardForm, ExportForm, POsBehindForm, QuotesBehindForm
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-# A workbook is spooled in memory up to this size, then on disk, and streamed from there.
-SPOOL_BYTES = 8 * 1024 * 1024
+# The exports page lists the person's recent exports, this many a page.
+EXPORTS_PAGE_SIZE = 25
 
 
 def _finance_only(request: AuthenticatedRequest) -> None:
@@ -30,37 +27,65 @@ def _finance_only(request: AuthenticatedRequest) -> None:
         raise Http404("No such page")
 
 
+def _exports_page(request: AuthenticatedRequest, form: ExportForm, status: int = 200):
+    page = keyset_page(
+        selectors.exports_of(request.user),
+        ordering=selectors.EXPORT_LIST_ORDER,
+        request=request,
+        size=EXPORTS_PAGE_SIZE,
+    )
+    context = {
+        "form": form,
+        "registers": exports.REGISTERS.values(),
+        "page": page,
+        "keep_days": services.keep_for().days,
+    }
+    return render(request, "finance/exports.html", context, status=status)
+
+
 @login_required
-@require_GET
+@require_http_methods(["GET", "POST"])
 def exports_page(request: AuthenticatedRequest) -> HttpResponse:
+    """The export form and the person's recent exports. Posting the form starts an export
+    (a job writes it) and leads to the export's own page."""
     _finance_only(request)
-    form = ExportForm(user=request.user)
-    return render(
-        request,
-        "finance/exports.html",
-        {"form": form, "registers": exports.REGISTERS.values()},
+    if request.method != "POST":
+        return _exports_page(request, ExportForm(user=request.user))
+    form = ExportForm(data=request.POST, user=request.user)
+    if not form.is_valid():
+        return _exports_page(request, form, status=400)
+    export = services.export_request(
+        user=request.user, choice=form.cleaned_data["register"], filters=form.filters()
     )
+    return redirect("finance:export", pk=export.pk)
 
 
 @login_required
 @require_GET
-def export_download(request: AuthenticatedRequest) -> HttpResponseBase:
-    _finance_only(request)
-    form = ExportForm(data=request.GET, user=request.user)
-    if not form.is_valid():
-        context = {"form": form, "registers": exports.REGISTERS.values()}
-        return render(request, "finance/exports.html", context, status=400)
-    choice = form.cleaned_data["register"]
-    at = timezone.now()
-    # Written row by row (write-only, rows read in batches) to a spooled file, then streamed:
-    # memory stays flat whatever the size of the export.
-    out = tempfile.SpooledTemporaryFile(max_size=SPOOL_BYTES)  # noqa: SIM115  (FileResponse closes it)
-    services.workbook_write(
-        user=request.user, choice=choice, filters=form.filters(), out=out, at=at
-    )
-    out.seek(0)
+def export_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    """An export's status and progress (rows written per register), refreshing itself while
+    its job will still change it; the download link once it is written."""
+    export = selectors.export_get_for_user(user=request.user, pk=pk)
+    titles = {r.key: r.title for r in exports.REGISTERS.values()}
+    keys = list(titles) if export.register == exports.ALL else [export.register]
+    progress = [(titles.get(key, key), export.rows.get(key)) for key in keys]
+    return render(request, "finance/export.html", {"export": export, "progress": progress})
+
+
+@login_required
+@require_GET
+def export_file(request: AuthenticatedRequest, pk: int) -> HttpResponseBase:
+    """The written workbook, to the person who asked for it while they may still export;
+    everyone else, and an export not (or no longer) written, get the same 404."""
+    export = selectors.export_get_for_user(user=request.user, pk=pk)
+    if not export.downloadable:
+        raise Http404("No such export")
+    try:
+        handle = services.stored_path(export).open("rb")
+    except FileNotFoundError:
+        raise Http404("No such export") from None
     response = FileResponse(
-        out, as_attachment=True, filename=exports.file_name(choice, at), content_type=XLSX
+        handle, as_attachment=True, filename=export.file_name, content_type=XLSX
     )
     response["X-Content-Type-Options"] = "nosniff"
     return response

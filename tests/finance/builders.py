@@ -2,10 +2,13 @@
 in bulk for the query-count tests."""
 
 import io
+import re
 import uuid
 from datetime import timedelta
 from decimal import Decimal
 
+from django.test import TestCase
+from django.urls import reverse
 from django.utils import timezone
 from openpyxl import load_workbook
 
@@ -121,6 +124,25 @@ def bulk_quotes(account, rep, count: int, start: int, *, lines: int = 2) -> None
             for n in range(lines)
         ]
     )
+
+
+def export_through_the_pages(client, user, **params):
+    """An export as finance makes one: the form posted, its job run once the request commits
+    (in-process, as in development), the export's page showing it ready, the file downloaded
+    from that page's link. A refused request's response is returned as it is (404, or 400 with
+    the form again)."""
+    client.force_login(user, backend="contacts.backends.LoginIdBackend")
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        response = client.post(reverse("finance:exports"), params)
+    if response.status_code != 302:
+        return response
+    page = client.get(response["Location"])
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert "Ready" in html, html
+    link = re.search(r'<a href="([^"]+)" id="export-download">', html)
+    assert link is not None, html
+    return client.get(link[1])
 
 
 def workbook_of(response):

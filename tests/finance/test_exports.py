@@ -13,11 +13,18 @@ from django.utils import timezone
 
 from billing_center.models import Invoice, InvoiceLine
 from finance import exports
+from finance.models import Export
 from purchase_orders.models import PurchaseOrder
 from quotes.models import QuoteLine, QuoteRevision
 from tests import factories
 
-from .builders import registers, rows_of, self_service_invoice, workbook_of
+from .builders import (
+    export_through_the_pages,
+    registers,
+    rows_of,
+    self_service_invoice,
+    workbook_of,
+)
 
 SHEETS = ["Quotes", "Quote lines", "Purchase orders", "PO changes", "Invoices", "Invoice lines"]
 
@@ -33,8 +40,7 @@ def data(world):
 
 
 def download(client, user, **params):
-    client.force_login(user, backend="contacts.backends.LoginIdBackend")
-    return client.get(reverse("finance:export_download"), params)
+    return export_through_the_pages(client, user, **params)
 
 
 def amount(cell) -> Decimal:
@@ -234,6 +240,8 @@ def test_a_bad_filter_shows_the_form_again_with_the_error(world, data, client, p
     assert response.status_code == 400
     assert b"export-form" in response.content
     assert b'class="alert error"' in response.content
+    # and nothing was started
+    assert not Export.objects.exists()
 
 
 @pytest.mark.parametrize("role", ["contact_a", "member_a", "rep_a", "deal_desk"])
@@ -242,6 +250,7 @@ def test_nobody_but_finance_downloads_a_register(world, data, client, role):
     response = download(client, world.user(role), account="OV-1000001")
     assert response.status_code == 404
     assert client.get(reverse("finance:exports")).status_code == 404
+    assert not Export.objects.exists()
 
 
 def test_the_command_writes_the_same_workbook_with_progress(world, data, tmp_path):

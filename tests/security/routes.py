@@ -550,11 +550,37 @@ BILLING_CENTER_ROUTES = [
 ]
 
 
-# Finance (issue 13): the exports are finance's alone; the dashboards and the lists behind their
-# charts are vendor staff's, each scoped to the accounts they see (the PO list: who reads POs).
+def finance_export(world, account):
+    """A written export of the matrix's finance person (built once per test). An export is its
+    requester's, not an account's: finance sees it whichever account is the target;
+    tests/finance/test_export_jobs.py proves another finance person gets the same 404."""
+    if account is None:
+        return {"pk": MISSING_ID}
+    cache = world.__dict__.setdefault("_exports", {})
+    if "written" not in cache:
+        from finance import selectors, services
+
+        export = services.export_request(
+            user=world.finance, choice="quotes", filters=selectors.ExportFilters()
+        )
+        services.export_write(export_id=export.pk, last_attempt=True)
+        cache["written"] = export.pk
+    return {"pk": cache["written"]}
+
+
+# Finance (issue 13): the exports are finance's alone, each export its requester's; the
+# dashboards and the lists behind their charts are vendor staff's, each scoped to the accounts
+# they see (the PO list: who reads POs).
 FINANCE_ROUTES = [
     Route("finance:exports", allowed=ok(["finance"])),
-    Route("finance:export_download", allowed=ok(["finance"])),
+    Route(
+        "finance:exports",
+        method="POST",
+        data=lambda world: {"register": "quotes", "currency": "USD"},
+        allowed=ok(["finance"], 302),
+    ),
+    Route("finance:export", obj=finance_export, allowed=ok(["finance"])),
+    Route("finance:export_file", obj=finance_export, allowed=ok(["finance"])),
     Route("finance:dashboard", allowed=ok(STAFF)),
     Route("finance:quotes", allowed=ok(STAFF)),
     Route("finance:purchase_orders", allowed=ok(("rep_a", "rep_b", "finance"))),

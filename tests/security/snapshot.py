@@ -9,6 +9,7 @@ PROJECT_APPS = (
     "quotes",
     "purchase_orders",
     "billing_center",
+    "finance",
     "workflows",
     "guardian",
 )

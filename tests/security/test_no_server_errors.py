@@ -27,6 +27,8 @@ from hypothesis import strategies as st
 
 from contacts.changes import Action as ContactChangeAction
 from contacts.models import StaffRole
+from finance import selectors as finance_selectors
+from finance import services as finance_services
 from quotes.models import Acceptance
 from quotes.policy import Action
 from tests import factories
@@ -127,6 +129,15 @@ def site(world):
         valid_to=po_a.valid_to,
         reason="Fuzz",
     )
+    # Finance's exports: one written, one still waiting for its job.
+    written = finance_services.export_request(
+        user=world.finance, choice="quotes", filters=finance_selectors.ExportFilters()
+    )
+    finance_services.export_write(export_id=written.pk, last_attempt=True)
+    waiting = finance_services.export_request(
+        user=world.finance, choice="all", filters=finance_selectors.ExportFilters()
+    )
+    export_ids = [str(written.pk), str(waiting.pk)]
     uid, token = fuzz.reset_link(world.contact_a2)  # contact_a2 never signs in here
     people = {role: world.user(role) for role in ROLES if role not in ("anonymous", "admin")}
     people["admin"] = admin_user
@@ -157,6 +168,8 @@ def site(world):
                     "plan_withdraw_change",
                 )
             },
+            "finance:export": export_ids,
+            "finance:export_file": export_ids,
             "billing_center:payment_default": billing["method_ids"],
             "billing_center:payment_remove": billing["method_ids"],
         },
