@@ -68,6 +68,9 @@ class AuditAction(models.TextChoices):
     PAYMENT_METHOD_ADDED = "payment_method.added", "Payment method added"
     PAYMENT_METHOD_DEFAULT = "payment_method.default", "Default payment method changed"
     PAYMENT_METHOD_REMOVED = "payment_method.removed", "Payment method removed"
+    # Finance: who took which books out of the system, and which file.
+    FINANCE_EXPORT_REQUESTED = "finance_export.requested", "Finance export requested"
+    FINANCE_EXPORT_DOWNLOADED = "finance_export.downloaded", "Finance export downloaded"
 
 
 class AuditEventQuerySet(models.QuerySet):

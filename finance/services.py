@@ -32,8 +32,11 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import Q
+from django.http import HttpRequest
 from django.utils import timezone
 
+from audit.models import AuditAction
+from audit.services import audit_record
 from contacts.models import User
 
 from . import exports, selectors
@@ -140,9 +143,16 @@ def _send(export_id: int) -> None:
 
 
 @transaction.atomic
-def export_request(*, user: User, choice: str, filters: selectors.ExportFilters) -> Export:
-    """Stores ``user``'s export of ``choice`` with ``filters`` and sends its job once the
-    transaction commits (in development and tests the job runs there and then)."""
+@transaction.atomic
+def export_request(
+    *,
+    user: User,
+    choice: str,
+    filters: selectors.ExportFilters,
+    request: HttpRequest | None = None,
+) -> Export:
+    """Stores ``user``'s export of ``choice`` with ``filters`` (audited) and sends its job once
+    the transaction commits (in development and tests the job runs there and then)."""
     if not selectors.may_export(user):
         raise PermissionDenied("Only finance exports the registers.")
     exports.registers_for(choice)  # a KeyError for a register that does not exist
@@ -153,8 +163,28 @@ def export_request(*, user: User, choice: str, filters: selectors.ExportFilters)
         description=describe(choice, filters)[:500],
         stored_name=f"{EXPORTS_DIR}/{uuid.uuid4().hex}.xlsx",
     )
+    audit_record(
+        action=AuditAction.FINANCE_EXPORT_REQUESTED,
+        actor=user,
+        obj=export,
+        after={"export": export.pk, "register": choice, "filters": export.filters},
+        message=export.description[:500],
+        request=request,
+    )
     transaction.on_commit(partial(_send, export.pk))
     return export
+
+
+def export_downloaded(*, export: Export, user: User, request: HttpRequest | None = None) -> None:
+    """Records that ``user`` took the file of ``export``, naming it by its SHA-256: an auditor
+    can tell which copy of the books left, and when."""
+    audit_record(
+        action=AuditAction.FINANCE_EXPORT_DOWNLOADED,
+        actor=user,
+        obj=export,
+        after={"export": export.pk, "file": export.file_name, "sha256": export.sha256},
+        request=request,
+    )
 
 
 def _claim(export_id: int) -> Export | str:

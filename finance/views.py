@@ -55,7 +55,10 @@ def exports_page(request: AuthenticatedRequest) -> HttpResponse:
     if not form.is_valid():
         return _exports_page(request, form, status=400)
     export = services.export_request(
-        user=request.user, choice=form.cleaned_data["register"], filters=form.filters()
+        user=request.user,
+        choice=form.cleaned_data["register"],
+        filters=form.filters(),
+        request=request,
     )
     return redirect("finance:export", pk=export.pk)
 
@@ -84,6 +87,7 @@ def export_file(request: AuthenticatedRequest, pk: int) -> HttpResponseBase:
         handle = services.stored_path(export).open("rb")
     except FileNotFoundError:
         raise Http404("No such export") from None
+    services.export_downloaded(export=export, user=request.user, request=request)
     response = FileResponse(
         handle, as_attachment=True, filename=export.file_name, content_type=XLSX
     )

@@ -19,6 +19,7 @@ from django.utils import timezone
 from django_celery_results.models import TaskResult
 from freezegun import freeze_time
 
+from audit.models import AuditAction, AuditEvent
 from contacts.models import StaffRole
 from corp_billing.celery import app
 from finance import exports, jobs, services
@@ -137,6 +138,20 @@ def test_the_form_starts_an_export_whose_page_offers_the_workbook_once_written(d
         "Quotes register (one row per revision) — currency USD · made "
     )
     assert [r["Currency"].value for r in rows_of(book["Quotes"])] == ["USD", "USD"]
+
+    # And the audit log says who asked for which books, and who took which file
+    events = AuditEvent.objects.filter(object_id=str(export.pk), object_type="finance.export")
+    requested, downloaded = events.order_by("occurred_at", "id")
+    assert (requested.action, requested.actor) == (
+        AuditAction.FINANCE_EXPORT_REQUESTED,
+        data.finance,
+    )
+    assert requested.after["register"] == "quotes" and requested.after["filters"] == export.filters
+    assert (downloaded.action, downloaded.actor) == (
+        AuditAction.FINANCE_EXPORT_DOWNLOADED,
+        data.finance,
+    )
+    assert downloaded.after["sha256"] == export.sha256
 
 
 def test_the_exports_page_lists_the_persons_own_exports_with_their_links(data, client):
