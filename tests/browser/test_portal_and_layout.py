@@ -210,3 +210,25 @@ def test_the_member_s_message_counts_its_limit_and_is_refused_whole(world, live_
     )
     assert page.input_value("#id_message") == text
     assert mail.outbox == []
+
+
+# A menu entry broken inside a word wraps onto a second line of its own: its box is then taller
+# than one line of text.
+BROKEN_MENU_ENTRIES = """() => Array.from(document.querySelectorAll('header.top nav a'))
+  .filter(a => a.getClientRects().length > 1
+    || a.getBoundingClientRect().height > 1.5 * parseFloat(getComputedStyle(a).lineHeight))
+  .map(a => a.textContent)"""
+
+
+@pytest.mark.parametrize("width", [1024, 1280])
+def test_no_menu_entry_is_broken_inside_a_word(world, live_server, chromium, width):
+    # Given finance, whose menu is the longest, on a laptop-sized screen
+    context = chromium.new_context(viewport={"width": width, "height": 800})
+    page = context.new_page()
+    sign_in(page, live_server.url, "/staff/login/", world.finance.username)
+    page.goto(f"{live_server.url}/finance/exports/")
+    # Then every entry of the menu reads whole, on one line
+    broken = page.evaluate(BROKEN_MENU_ENTRIES)
+    assert page.locator("header.top nav a").count() >= 6
+    context.close()
+    assert broken == []
