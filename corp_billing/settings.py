@@ -379,6 +379,8 @@ CELERY_BEAT_SCHEDULE = {
     "renew-subscriptions": {"task": "billing_center.renew_subscriptions", "schedule": 60.0 * 60},
     # Expired export files go, lost export jobs are sent again (finance.services.exports_sweep).
     "sweep-finance-exports": {"task": "finance.sweep_exports", "schedule": 5 * 60.0},
+    # Stamped copies whose job was lost (quotes.jobs), a bounded batch a run.
+    "stamp-missing": {"task": "quotes.stamp_missing", "schedule": 5 * 60.0},
 }
 # How long a finance export's file is kept under PRIVATE_FILES_ROOT before the sweep deletes it.
 FINANCE_EXPORTS_KEEP = timedelta(days=env.int("FINANCE_EXPORTS_KEEP_DAYS", default=7))

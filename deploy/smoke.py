@@ -2,14 +2,17 @@
 
 Over HTTP, as a browser behind the TLS proxy would (``X-Forwarded-Proto: https``, the site's
 Host, cookies kept by hand because they are Secure): a billing contact signs in on the Corporate
-Billing Portal, opens a quote sent to them and accepts it. Then the confirmation mail must
-arrive, sent by the job worker (the web processes only enqueue it), and the web process's JSON
-log must carry the accept request's id. The quote is prepared with the project's own services
-(as the demo does): the test is about the shape, not about building a quote through forms.
+Billing Portal, opens a quote sent to them, downloads its PDF and accepts it. Then the
+confirmation mail must arrive, sent by the job worker (the web processes only enqueue it), the
+acceptance must keep the very file downloaded, the worker must make the stamped copy whose hash
+the quote page then prints, and the web process's JSON log must carry the accept request's id.
+The quote is prepared with the project's own services (as the demo does): the test is about the
+shape, not about building a quote through forms.
 
 Usage: smoke.py BASE_URL HOST MAIL_DIR WEB_LOG   (with the production profile's environment)
 """
 
+import hashlib
 import http.client
 import json
 import os
@@ -35,6 +38,11 @@ class Browser:
         self.cookies: dict[str, str] = {}
 
     def request(self, method: str, path: str, form: dict | None = None):
+        response, raw = self.fetch(method, path, form)
+        return response, raw.decode("utf-8", "replace")
+
+    def fetch(self, method: str, path: str, form: dict | None = None):
+        """The response and its body as bytes (a download)."""
         connection = http.client.HTTPConnection(*self.address, timeout=30)
         headers = {"Host": self.host, "X-Forwarded-Proto": "https"}
         if self.cookies:
@@ -47,7 +55,7 @@ class Browser:
             headers["Referer"] = f"https://{self.host}{path}"
         connection.request(method, path, body=body, headers=headers)
         response = connection.getresponse()
-        content = response.read().decode("utf-8", "replace")
+        content = response.read()
         for header, value in response.getheaders():
             if header.lower() == "set-cookie":
                 name, _, rest = value.partition("=")
@@ -93,8 +101,10 @@ def mail_with(folder: Path, text: str) -> bool:
 
 def main(base: str, host: str, mail_dir: str, web_log: str) -> None:
     django.setup()
+    from django_celery_results.models import TaskResult
+
     from outbox.models import MailStatus, OutgoingMail
-    from quotes.models import Quote
+    from quotes.models import Acceptance, Quote
 
     folder = Path(mail_dir)
     browser = Browser(base, host)
@@ -117,6 +127,12 @@ def main(base: str, host: str, mail_dir: str, web_log: str) -> None:
     expect(response.status == 200 and number in page, f"the contact opens quote {number}")
     expect(f'action="/quotes/{number}/decide/"' in page, "the quote offers its decision form")
 
+    pdf_url = (
+        f"/quotes/{number}/rev/{Quote.objects.get(number=number).current_revision.number}/pdf/"
+    )
+    response, as_sent = browser.fetch("GET", pdf_url)
+    expect(response.status == 200 and as_sent.startswith(b"%PDF"), "the contact downloads its PDF")
+
     response, page = browser.post(
         f"/quotes/{number}/decide/", {"csrfmiddlewaretoken": csrf(page), "decision": "accept"}
     )
@@ -136,8 +152,6 @@ def main(base: str, host: str, mail_dir: str, web_log: str) -> None:
         confirmation.status == MailStatus.SENT and confirmation.attempts == 1,
         "its outbox row is sent, on the first attempt",
     )
-    from django_celery_results.models import TaskResult
-
     # The worker stores the arguments' repr, JSON-encoded: '"(42,)"'.
     job = next(
         (
@@ -148,6 +162,24 @@ def main(base: str, host: str, mail_dir: str, web_log: str) -> None:
         None,
     )
     expect(job is not None and job.status == "SUCCESS", "the job worker sent it (task result)")
+
+    acceptance = Acceptance.objects.get(revision=revision)
+    expect(bytes(acceptance.pdf) == as_sent, "the acceptance keeps the very file downloaded")
+    # The worker stores the job's result after the job committed the copy: wait for the result.
+    stamp_jobs = TaskResult.objects.filter(task_name="quotes.stamp_acceptance", status="SUCCESS")
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and not stamp_jobs.exists():
+        time.sleep(0.5)
+    expect(stamp_jobs.exists(), "the stamped copy's job succeeded on the worker (task result)")
+    acceptance.refresh_from_db()
+    expect(bool(acceptance.stamped_pdf_sha256), "the job worker made the stamped copy")
+    response, page = browser.get(f"/quotes/{number}/")
+    expect(acceptance.stamped_pdf_sha256 in page, "the quote page prints the stamped copy's hash")
+    response, stamped = browser.fetch("GET", pdf_url)
+    expect(
+        hashlib.sha256(stamped).hexdigest() == acceptance.stamped_pdf_sha256,
+        "the stamped download is the file whose hash the page prints",
+    )
 
     lines = []
     for line in Path(web_log).read_text(errors="replace").splitlines():

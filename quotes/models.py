@@ -242,6 +242,31 @@ class QuoteRevision(models.Model):
         return self.status in FROZEN_STATUSES
 
 
+class SentPdf(models.Model):
+    """The revision's PDF as it was sent, rendered once when it was sent: a sent revision is
+    frozen, so this is the file its billing contacts download, read and accept, and accepting
+    copies these bytes and their hash instead of rendering again.
+
+    A row of its own rather than a field of ``QuoteRevision``: Django reads a binary field with
+    its row, and revisions are read by every list, inbox and quote page. Revisions sent before
+    the PDF was kept (and the scale seed's copies) get theirs the first time it is asked for
+    (``services.revision_sent_pdf``); ``created_at`` then says so, being later than
+    ``QuoteRevision.sent_at``."""
+
+    revision = models.OneToOneField(
+        QuoteRevision, on_delete=models.CASCADE, primary_key=True, related_name="sent_pdf"
+    )
+    pdf = models.BinaryField(editable=False)
+    sha256 = models.CharField(max_length=64)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = "sent PDF"
+
+    def __str__(self):
+        return f"{self.revision_id}: {self.sha256}"
+
+
 class RuleCheck(models.Model):
     """One approval rule that fired on a revision, frozen when the revision was submitted: who
     must approve it (its tier then), the threshold then and the value measured (the largest, for
@@ -335,8 +360,10 @@ class Acceptance(models.Model):
     # The exact bytes accepted, served as "PDF as accepted": re-rendering from live data would
     # drift as soon as an address or name changes.
     pdf = models.BinaryField(editable=False, default=b"")
-    # The stamped copy, rendered once at acceptance: its bytes, hence its hash, never change, so
-    # the quote page can print the hash of each of the two files a person may have downloaded.
+    # The stamped copy, rendered once after the final acceptance by a job (``quotes.jobs``), or
+    # by the first download if that comes first: its bytes, hence its hash, never change once
+    # kept, so the quote page can print the hash of each of the two files a person may have
+    # downloaded. Empty until then; the page says it is being prepared.
     stamped_pdf = models.BinaryField(editable=False, default=b"")
     stamped_pdf_sha256 = models.CharField(max_length=64, blank=True)
     # The number as printed on the acceptance PDF; the ledger entry it drew on is below.

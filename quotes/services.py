@@ -7,11 +7,12 @@ workflow layer, which calls these inside its task helper; reads live in ``select
 ``policy``.
 """
 
-import hashlib
+import logging
 import uuid
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
+from functools import partial
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -26,7 +27,7 @@ from contacts.models import Account, User
 from contacts.permissions import has_account_permission
 
 from . import notifications, policy, selectors
-from .documents import revision_pdf
+from .documents import revision_document_status, revision_pdf, sha256
 from .models import (
     Acceptance,
     ApprovalTier,
@@ -38,6 +39,7 @@ from .models import (
     QuoteRevision,
     RevisionStatus,
     RuleCheck,
+    SentPdf,
 )
 from .money import MAX_AMOUNT, line_amounts, round_money
 from .periods import line_unit
@@ -45,6 +47,8 @@ from .policy import Action, QuoteConflict
 from .rules import deal_terms_fingerprint, format_measured
 
 __all__ = ["QuoteConflict", "LineInput"]  # QuoteConflict is re-exported for callers' convenience
+
+logger = logging.getLogger(__name__)
 
 DEFAULT_VALIDITY_DAYS = 30
 
@@ -289,8 +293,12 @@ def _send(revision: QuoteRevision, *, request: HttpRequest | None) -> None:
     revision.status = RevisionStatus.SENT
     revision.sent_by = sender
     revision.sent_at = timezone.now()
-    revision.sent_pdf_sha256 = hashlib.sha256(revision_pdf(revision)).hexdigest()
+    # The one render of the document the customer reads and accepts: it is frozen from now on,
+    # so its download and its acceptance are these bytes (``SentPdf``).
+    pdf = revision_pdf(revision)
+    revision.sent_pdf_sha256 = sha256(pdf)
     revision.save(update_fields=["status", "sent_by", "sent_at", "sent_pdf_sha256"])
+    SentPdf.objects.create(revision=revision, pdf=pdf, sha256=revision.sent_pdf_sha256)
     _audit(
         revision,
         AuditAction.QUOTE_SENT,
@@ -538,15 +546,17 @@ def revision_accept(
         )
     needs_second = policy.needs_second_acceptance(revision)
     po_number = purchase_order.number if purchase_order is not None else ""
-    pdf = revision_pdf(revision)
-    pdf_sha256 = hashlib.sha256(pdf).hexdigest()
+    # What they accept is the file they were sent and downloaded: its kept bytes, not a new
+    # render (which would also hold the revision's lock for as long as reportlab takes).
+    sent = revision_sent_pdf(revision=revision)
+    pdf_sha256 = sent.sha256
     acceptance = Acceptance.objects.create(
         revision=revision,
         accepted_by=actor,
         accepted_at=timezone.now(),
         ip_address=client_ip(request),
         pdf_sha256=pdf_sha256,
-        pdf=pdf,
+        pdf=bytes(sent.pdf),
         po_number=po_number,
         purchase_order=purchase_order,
         needs_second=needs_second,
@@ -583,13 +593,21 @@ def revision_accept(
 
 
 def _keep_stamped_copy(revision: QuoteRevision, acceptance: Acceptance) -> None:
-    # The stamped copy is rendered once, when the status becomes accepted (after the second
-    # signature, where one is needed, so the stamp names both): later downloads are these
-    # bytes, so the hash the page prints for it stays true.
-    stamped = revision_pdf(revision, stamped=True)
-    acceptance.stamped_pdf = stamped
-    acceptance.stamped_pdf_sha256 = hashlib.sha256(stamped).hexdigest()
-    acceptance.save(update_fields=["stamped_pdf", "stamped_pdf_sha256"])
+    # The stamped copy is made once the status is accepted (after the second signature, where
+    # one is needed, so the stamp names both), by a job after the commit: rendering it is no
+    # part of accepting, and the person accepting should not wait for it.
+    transaction.on_commit(partial(_stamp_after_commit, acceptance.pk))
+
+
+def _stamp_after_commit(acceptance_id: int) -> None:
+    # Whatever goes wrong here, the acceptance is committed. A job that is never enqueued
+    # (broker down) or lost is no loss: the periodic sweep, or the first download, makes it.
+    from .jobs import stamp_acceptance
+
+    try:
+        stamp_acceptance.delay(acceptance_id)
+    except Exception:
+        logger.exception("The stamped copy of acceptance %s is left to the sweep", acceptance_id)
 
 
 @transaction.atomic
@@ -633,7 +651,6 @@ def revision_second_accept(
         po_number=acceptance.po_number,
         pdf_sha256=acceptance.pdf_sha256,
     )
-    revision.acceptance = acceptance  # the stamp reads this one, with both signers
     _keep_stamped_copy(revision, acceptance)
     notifications.acceptance_confirmed(revision, acceptance, signer=actor)
     notifications.contacts_told_of_decision(revision, except_user=actor)
@@ -820,3 +837,107 @@ def revision_remind(*, revision: QuoteRevision, now: datetime) -> str | None:
     )
     notifications.expiry_reminder(revision, kind)
     return kind
+
+
+# --- the kept documents --------------------------------------------------------------------------
+# A file whose hash a person is shown is kept, and served from then on: the sent PDF (rendered
+# when the revision is sent) and the stamped copy (rendered by a job after the acceptance). Where
+# one is missing (kept before this was, or its job not run yet), the first reader makes it and
+# keeps it, unless another got there first: then both serve the first one kept. No lock is held
+# while reportlab renders.
+
+
+def revision_sent_pdf(*, revision: QuoteRevision) -> SentPdf:
+    """The PDF of a sent revision as its billing contacts read and accept it (sent, current,
+    undecided or accepted once: ``revision_document_status`` says sent).
+
+    Revisions sent before the PDF was kept get it now: the first acceptance's bytes where there
+    is one (so that the second contact's download is what the first accepted), else the
+    document as it reads now, which every later download and the acceptance then share."""
+    kept = SentPdf.objects.filter(revision=revision).first()
+    if kept is not None:
+        return kept
+    accepted = Acceptance.objects.filter(revision=revision).values_list("pdf", flat=True).first()
+    pdf = bytes(accepted) if accepted else b""
+    if not pdf:
+        if revision_document_status(revision) != RevisionStatus.SENT:
+            # A watermarked document is not what was sent; callers ask only for sendable ones.
+            raise ValueError(f"{revision} is not sent, current and undecided")
+        pdf = revision_pdf(_with_lines(revision))
+    SentPdf.objects.bulk_create(
+        [SentPdf(revision=revision, pdf=pdf, sha256=sha256(pdf))], ignore_conflicts=True
+    )
+    return SentPdf.objects.get(revision=revision)
+
+
+def acceptance_stamp(*, acceptance: Acceptance) -> Acceptance | None:
+    """Makes and keeps the stamped copy of an accepted revision, once: a copy kept already is
+    left as it is. Returns the acceptance with its copy, or None while the revision is not
+    accepted (awaiting its second contact: the stamp would name one signer). Idempotent: the
+    job (run twice, or retried), the sweep and the downloads call it."""
+    if acceptance.stamped_pdf_sha256:
+        return acceptance
+    revision = _with_lines(acceptance.revision)
+    if revision.status != RevisionStatus.ACCEPTED:
+        return None
+    stamped = revision_pdf(revision, stamped=True)
+    # Kept only if none was meanwhile: the first copy kept is the one whose hash is printed.
+    Acceptance.objects.filter(pk=acceptance.pk, stamped_pdf_sha256="").update(
+        stamped_pdf=stamped, stamped_pdf_sha256=sha256(stamped)
+    )
+    return Acceptance.objects.filter(pk=acceptance.pk).first()
+
+
+# How many missing stamped copies one run of the sweep makes: a bounded run (a few seconds of
+# a worker) every few minutes, however many acceptances predate the kept copies.
+STAMP_SWEEP_BATCH = 50
+
+
+def acceptance_stamp_missing(*, limit: int = STAMP_SWEEP_BATCH) -> tuple[int, int]:
+    """The sweep behind the stamp job: makes up to ``limit`` missing stamped copies of accepted
+    revisions, the latest acceptances first (a job that was lost; then acceptances from before
+    copies were kept). Returns (made, still missing)."""
+    missing = Acceptance.objects.filter(
+        stamped_pdf_sha256="", revision__status=RevisionStatus.ACCEPTED
+    )
+    ids = list(missing.order_by("-accepted_at", "-pk").values_list("pk", flat=True)[:limit])
+    made = 0
+    for acceptance in Acceptance.objects.filter(pk__in=ids):
+        stamped = acceptance_stamp(acceptance=acceptance)
+        made += stamped is not None
+    return made, missing.count()
+
+
+def revision_download(*, revision: QuoteRevision, original: bool) -> bytes:
+    """The bytes of a revision's PDF download: the file the quote page names, and whose
+    SHA-256 it prints where it prints one.
+
+    * ``original``: the PDF as accepted, the very bytes kept at acceptance (the caller checked
+      there is an acceptance).
+    * An accepted revision: its stamped copy, made now if its job has not run yet.
+    * A revision the customer may accept (sent, current, undecided, or accepted once): the PDF
+      as sent.
+    * Anything else (a draft, or a revision superseded, expired, withdrawn, rejected): rendered
+      now, its status across every page; nobody can accept it, so nothing hashes it."""
+    acceptance = getattr(revision, "acceptance", None)
+    if original:
+        if acceptance is None:
+            raise Acceptance.DoesNotExist(f"{revision} was not accepted")
+        if acceptance.pdf:
+            return bytes(acceptance.pdf)  # the very bytes accepted, whatever changed since
+        # A copied acceptance of the scale seed keeps no bytes: the document as accepted.
+        return revision_pdf(_with_lines(revision))
+    status = revision_document_status(revision)
+    if status == RevisionStatus.ACCEPTED and acceptance is not None:
+        stamped = acceptance_stamp(acceptance=acceptance)
+        if stamped is not None:
+            return bytes(stamped.stamped_pdf)
+    if status == RevisionStatus.SENT:
+        return bytes(revision_sent_pdf(revision=revision).pdf)
+    return revision_pdf(_with_lines(revision), stamped=True)
+
+
+def _with_lines(revision: QuoteRevision) -> QuoteRevision:
+    """``revision`` read again for rendering: its lines, quote, account and author in three
+    queries."""
+    return selectors.revision_with_lines(revision)

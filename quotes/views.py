@@ -13,7 +13,7 @@ from corp_billing.times import today_in
 
 from . import policy, selectors, services
 from .diff import revision_diff
-from .documents import pdf_filename, revision_pdf, sha256
+from .documents import pdf_filename, sha256
 from .forms import (
     BaseLineFormSet,
     DecisionForm,
@@ -225,16 +225,9 @@ def revision_detail(request, number: str, rev: int):
 def revision_pdf_view(request, number: str, rev: int, original: bool = False):
     quote = selectors.quote_get_for_user(user=request.user, number=number)
     revision = selectors.revision_get_for_user(user=request.user, quote=quote, number=rev)
-    revision = selectors.revision_with_lines(revision)
-    acceptance = getattr(revision, "acceptance", None)
-    if original and acceptance is None:
+    if original and getattr(revision, "acceptance", None) is None:
         raise Http404("This revision was not accepted")
-    if original and acceptance is not None and acceptance.pdf:
-        data = bytes(acceptance.pdf)  # the very bytes accepted, whatever changed since
-    elif not original and acceptance is not None and acceptance.stamped_pdf:
-        data = bytes(acceptance.stamped_pdf)  # the bytes whose hash the quote page prints
-    else:
-        data = revision_pdf(revision, stamped=not original)
+    data = services.revision_download(revision=revision, original=original)
     response = HttpResponse(data, content_type="application/pdf")
     filename = pdf_filename(revision, original=original)
     response["Content-Disposition"] = f'attachment; filename="{filename}"'

@@ -214,6 +214,7 @@ def test_production_shares_cache_and_sessions_queues_jobs_and_logs_json(producti
         "billing_center.renew_subscriptions",
         "finance.sweep_exports",
         "outbox.send_queued_mail",
+        "quotes.stamp_missing",
         "workflows.expire_quotes",
     ]
     # And logs are JSON lines, database connections kept between requests

@@ -12,8 +12,10 @@ How the rows stay real:
   task in its status) onto the other accounts, with the template's people swapped for the
   account's own representative and billing contact. A copied open task can be executed through
   ``workflows.services`` like any other.
-* A copied sent revision keeps its template's ``sent_pdf_sha256``, and a copied acceptance keeps
-  no PDF bytes (the "as accepted" PDF is then rendered): rendering 100,000 PDFs is not what this
+* A copied sent revision keeps its template's ``sent_pdf_sha256`` but gets no kept PDF
+  (``quotes.SentPdf``: rendered and kept by its first download or acceptance), and a copied
+  acceptance keeps no PDF bytes (the "as accepted" PDF is then rendered) and no stamped copy (the
+  first download or the periodic sweep makes it): rendering 100,000 PDFs is not what this
   measures.
 
 Everything is written with ``bulk_create`` in batches inside one transaction per batch, which is

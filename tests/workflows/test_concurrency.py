@@ -9,6 +9,7 @@ skipped on SQLite, and fail instead when CI runs the suite against PostgreSQL an
 execute. The sequential double post at the end runs on both databases.
 """
 
+import hashlib
 import os
 import threading
 import traceback
@@ -27,7 +28,7 @@ from viewflow.workflow.status import PROCESS, STATUS
 
 from audit.models import AuditAction, AuditEvent
 from contacts.models import StaffRole
-from quotes.models import Acceptance, Quote, QuoteRevision, RevisionStatus
+from quotes.models import Acceptance, Quote, QuoteRevision, RevisionStatus, SentPdf
 from tests import factories
 from tests import po_builders as pb
 from tests import quote_builders as qb
@@ -326,3 +327,66 @@ def test_the_create_form_posted_twice_makes_one_quote(world, login):
     # then both responses lead to the one quote the first post made
     assert (first.status_code, second.status_code) == (302, 302)
     assert_one_quote_created(world, key, [first["Location"], second["Location"]])
+
+
+def fetch_together(users, url: str) -> list[tuple[int, bytes]]:
+    """Every user GETs ``url`` at the same instant, each from its own thread, client and
+    connection; an exception escaping the view counts as a 500."""
+    barrier = threading.Barrier(len(users))
+    answers: list[tuple[int, bytes]] = [(0, b"")] * len(users)
+
+    def run(index, user):
+        try:
+            client = Client()
+            client.force_login(user, backend=BACKEND)
+            barrier.wait(timeout=30)
+            response = client.get(url)
+            answers[index] = (response.status_code, response.content)
+        except Exception:
+            answers[index] = (500, traceback.format_exc().encode())
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run, args=(i, u)) for i, u in enumerate(users)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert not any(thread.is_alive() for thread in threads), "a reader hung"
+    return answers
+
+
+@pytest.mark.postgres_only
+@THREADED
+def test_first_readers_of_a_file_not_kept_yet_all_get_the_one_kept(world, approval_rules):
+    readers = [world.contact_a, world.contact_a2, world.rep_a, world.deal_desk] * 2
+    # Given a sent revision whose PDF was not kept (sent before files were kept)
+    quote = sent_quote(world.a, world.rep_a)
+    SentPdf.objects.all().delete()
+
+    # When eight people download it at the same instant
+    answers = fetch_together(readers, reverse("quotes:pdf", args=[quote.number, 1]))
+
+    # Then nobody gets an error, everybody the same file, and that file is the one kept
+    assert {status for status, _ in answers} == {200}, answers
+    assert len({body for _, body in answers}) == 1
+    assert bytes(SentPdf.objects.get().pdf) == answers[0][1]
+
+    # Given it is accepted and its stamped copy's job has not run (its copy is cleared)
+    client = Client()
+    client.force_login(world.contact_a, backend=BACKEND)
+    client.post(
+        reverse("workflows:quote_decide", args=[quote.number]),
+        {"decision": "accept", **pb.new_po_fields("PO-RACE")},
+    )
+    Acceptance.objects.update(stamped_pdf=b"", stamped_pdf_sha256="")
+
+    # When eight people download the stamped copy at the same instant
+    answers = fetch_together(readers, reverse("quotes:pdf", args=[quote.number, 1]))
+
+    # Then they all get the one copy kept, whose hash the page prints
+    assert {status for status, _ in answers} == {200}, answers
+    assert len({body for _, body in answers}) == 1
+    kept = Acceptance.objects.get()
+    assert bytes(kept.stamped_pdf) == answers[0][1]
+    assert kept.stamped_pdf_sha256 == hashlib.sha256(answers[0][1]).hexdigest()
