@@ -138,6 +138,12 @@ def site(world):
         user=world.finance, choice="all", filters=finance_selectors.ExportFilters()
     )
     export_ids = [str(written.pk), str(waiting.pk)]
+    # A billing contact of A who has not set a password yet (an invitation to send again),
+    # and one who has.
+    invited = factories.billing_contact(world.a)
+    invited.set_unusable_password()
+    invited.save(update_fields=["password"])
+    contact_ids = [str(invited.pk), str(world.contact_a2.pk), str(world.contact_b.pk)]
     uid, token = fuzz.reset_link(world.contact_a2)  # contact_a2 never signs in here
     people = {role: world.user(role) for role in ROLES if role not in ("anonymous", "admin")}
     people["admin"] = admin_user
@@ -168,6 +174,7 @@ def site(world):
                     "plan_withdraw_change",
                 )
             },
+            "contacts:invitation_resend": contact_ids,
             "finance:export": export_ids,
             "finance:export_file": export_ids,
             "billing_center:payment_default": billing["method_ids"],
