@@ -193,8 +193,15 @@ def quote_get_for_user(*, user: User, number: str) -> Quote:
 
 
 def revisions_visible(*, user: User, quote: Quote) -> QuerySet[QuoteRevision]:
-    revisions = QuoteRevision.objects.filter(quote=quote).select_related(
-        "created_by", "approved_by", "sent_by", "decided_by", "acceptance__accepted_by"
+    """The revisions of ``quote`` ``user`` may read, with their people and acceptance; the
+    acceptance's two kept PDFs (hundreds of KB for a long quote) are left in the database
+    until a download reads them."""
+    revisions = (
+        QuoteRevision.objects.filter(quote=quote)
+        .select_related(
+            "created_by", "approved_by", "sent_by", "decided_by", "acceptance__accepted_by"
+        )
+        .defer("acceptance__pdf", "acceptance__stamped_pdf")
     )
     if _is_customer(user):
         revisions = revisions.filter(sent_at__isnull=False)

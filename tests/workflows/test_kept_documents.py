@@ -12,6 +12,8 @@ import html
 import re
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from freezegun import freeze_time
 
@@ -309,3 +311,22 @@ def test_the_sweep_makes_the_stamped_copies_whose_job_was_lost(world, as_user, r
         "0 stamped copies made, 0 still missing"
     )
     assert len(renders) == rendered
+
+
+def test_the_quote_page_does_not_read_the_kept_pdfs(
+    world, as_user, django_capture_on_commit_callbacks
+):
+    # Given an accepted quote, whose acceptance keeps two PDFs (hundreds of KB for a long one)
+    quote = qb.sent_quote(world.a, world.rep_a)
+    customer = as_user(world.contact_a)
+    with django_capture_on_commit_callbacks(execute=True):  # the stamp job runs, too
+        decide(customer, quote, "accept", po_number="PO-4711")
+    assert Acceptance.objects.get(revision_id=quote.current_revision_id).stamped_pdf_sha256
+    # When the quote's page is shown, to the customer and to the representative
+    for client in (customer, as_user(world.rep_a)):
+        with CaptureQueriesContext(connection) as queries:
+            text = page(client, quote)
+        # Then it prints both files' hashes without reading either file
+        assert len(printed_hashes(text)) == 2
+        kept_pdf = re.compile(r'"quotes_acceptance"\."(stamped_)?pdf"')
+        assert [q["sql"] for q in queries if kept_pdf.search(q["sql"])] == []
