@@ -118,6 +118,18 @@ def second_acceptance_needed(revision, *, first) -> None:
     )
 
 
+def first_acceptance_to_representatives(revision, *, first) -> None:
+    """The representatives: a first billing contact accepted, and the quote now waits for a
+    second one (nothing for them to do, but the deal is not closed yet)."""
+    _send(
+        to=_emails(revision.quote.account, MembershipRole.REPRESENTATIVE),
+        subject=f"Quote {revision.quote.number} rev {revision.number}: accepted by "
+        f"{first.display_name}, awaiting a second billing contact",
+        template="quotes/email/first_acceptance.txt",
+        context=_context(revision, first=first),
+    )
+
+
 def quote_expired(revision) -> None:
     _send(
         to=_emails(revision.quote.account, MembershipRole.REPRESENTATIVE),

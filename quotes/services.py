@@ -576,6 +576,7 @@ def revision_accept(
             request=request,
         )
         notifications.second_acceptance_needed(revision, first=actor)
+        notifications.first_acceptance_to_representatives(revision, first=actor)
         return acceptance
     _record_decision(
         revision,

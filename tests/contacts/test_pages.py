@@ -18,6 +18,11 @@ def test_account_home_shows_contacts_representatives_and_account(world, login):
     assert 'class="badge primary">Primary' in html
     assert world.member_a.username not in html
     assert world.contact_b.username not in html
+    # The customer reads "your" representatives; the representative reads whose they are
+    assert "Your LogMeIn representatives" in html
+    rep = login(world.rep_a).get(reverse("contacts:account_home", args=[world.a.number]))
+    assert "The account's LogMeIn representatives" in rep.content.decode()
+    assert "Your LogMeIn representatives" not in rep.content.decode()
 
 
 def test_staff_home_lists_only_a_representatives_accounts(world, login):

@@ -197,11 +197,18 @@ def test_two_different_billing_contacts_accept_the_same_document(
     )
     assert acceptance.pdf_sha256 == sha(sent_pdf)
     assert revision(quote).decided_by is None
-    # And the other billing contacts are asked by mail and in their task list; not the first
+    # And the other billing contacts are asked by mail and in their task list; not the first.
+    # The representative is told the quote waits for a second contact.
     assert [(m.to, m.subject) for m in mail.outbox] == [
-        ([world.contact_a2.email], f"{PREFIX}Quote {quote.number} needs a second acceptance")
+        ([world.contact_a2.email], f"{PREFIX}Quote {quote.number} needs a second acceptance"),
+        (
+            [world.rep_a.email],
+            f"{PREFIX}Quote {quote.number} rev 1: accepted by {world.contact_a.display_name}, "
+            "awaiting a second billing contact",
+        ),
     ]
     assert acceptance.pdf_sha256 in mail.outbox[0].body
+    assert "accepted once another of its billing contacts accepts" in mail.outbox[1].body
     assert inbox(second) == [(SECOND_LABEL, quote.number)]
     assert inbox(first) == []
     assert open_tasks(quote) == ["second_acceptance"]
