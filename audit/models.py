@@ -53,6 +53,7 @@ class AuditAction(models.TextChoices):
     PO_CHANGE_CONFLICTED = "po_change.conflicted", "Purchase-order change in conflict"
     PO_CHANGE_REBASED = "po_change.rebased", "Purchase-order change re-based"
     PO_CHANGE_WITHDRAWN = "po_change.withdrawn", "Purchase-order change withdrawn"
+    PO_CLOSED = "po.closed", "Purchase order closed"
     # The Billing Center.
     PLAN_ADDED = "plan.added", "Plan added"
     PLAN_SEATS_ADDED = "plan.seats_added", "Seats added (prorated charge)"

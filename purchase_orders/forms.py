@@ -74,6 +74,15 @@ class ChangeReviewForm(forms.Form):
         return cleaned
 
 
+class CloseForm(forms.Form):
+    reason = forms.CharField(
+        label="Why close it",
+        widget=LimitedTextarea(attrs={"rows": 2}),
+        max_length=500,
+        help_text="Kept in the purchase order's history, and sent to your representative.",
+    )
+
+
 class ConflictForm(forms.Form):
     decision = forms.ChoiceField(choices=[("rebase", "Re-base"), ("withdraw", "Withdraw")])
 

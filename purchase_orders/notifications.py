@@ -10,7 +10,7 @@ from contacts.links import sign_in_link
 from contacts.models import Membership, MembershipRole, StaffRole, User
 from outbox.services import mail_queue
 
-from .models import PurchaseOrderChange
+from .models import PurchaseOrder, PurchaseOrderChange
 
 
 def _link(change: PurchaseOrderChange, portal: str) -> str:
@@ -87,3 +87,30 @@ def change_conflicted(change: PurchaseOrderChange) -> None:
         ),
         portal=CORPORATE_PORTAL,
     )
+
+
+def po_closed(po: PurchaseOrder, *, actor: User, reason: str) -> None:
+    """The account's representatives and its other billing contacts: a PO they may be counting
+    on can no longer be charged."""
+    path = reverse("purchase_orders:detail", args=[po.pk])
+    for portal, role in (
+        (STAFF_PORTAL, MembershipRole.REPRESENTATIVE),
+        (CORPORATE_PORTAL, MembershipRole.BILLING_CONTACT),
+    ):
+        to = sorted({a for a in _members(po.account, role) if a and a != actor.email})
+        if not to:
+            continue
+        body = render_to_string(
+            "purchase_orders/email/closed.txt",
+            {
+                "po": po,
+                "actor": actor,
+                "reason": reason,
+                "link": sign_in_link(path, portal=portal),
+            },
+        )
+        mail_queue(
+            to=to,
+            subject=f"{settings.PRODUCT_NAME}: purchase order {po.number} was closed",
+            body=body,
+        )

@@ -54,6 +54,7 @@ class Action(StrEnum):
     REJECT = "reject"
     REBASE = "rebase"
     WITHDRAW = "withdraw"
+    CLOSE = "close"  # the customer is done with the PO: nothing more is drawn on it
 
 
 @dataclass(frozen=True)
@@ -71,6 +72,10 @@ PO_TRANSITIONS: tuple[Transition, ...] = (
     Transition(P.ACTIVE, Action.PROPOSE_CHANGE, "propose_po_change", P.ACTIVE),
     # An expired PO may be extended by a change; a closed one is finished.
     Transition(P.EXPIRED, Action.PROPOSE_CHANGE, "propose_po_change", P.EXPIRED),
+    # A billing contact closes a PO they are done with (used up elsewhere, cancelled by their
+    # purchasing): no review, since closing only takes away; what was drawn stays drawn.
+    Transition(P.ACTIVE, Action.CLOSE, "propose_po_change", P.CLOSED),
+    Transition(P.EXPIRED, Action.CLOSE, "propose_po_change", P.CLOSED),
 )
 
 CHANGE_TRANSITIONS: tuple[Transition, ...] = (

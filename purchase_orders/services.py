@@ -516,3 +516,44 @@ def po_change_withdraw(
         after={"status": change.status},
         request=request,
     )
+
+
+@transaction.atomic
+def po_close(
+    *,
+    purchase_order: PurchaseOrder,
+    actor: User,
+    reason: str,
+    request: HttpRequest | None = None,
+) -> PurchaseOrder:
+    """A billing contact closes a PO: no quote can be charged to it any more; what was drawn
+    stays drawn. Refused while a change of it waits (for review, or to be re-based): that change
+    would apply to a PO nobody can use."""
+    po = _lock(purchase_order.pk)
+    transition = policy.require_po(actor, Action.CLOSE, po)
+    if not reason.strip():
+        raise ValidationError("Say why the purchase order is closed; it stays in its history.")
+    waiting = PurchaseOrderChange.objects.filter(
+        purchase_order=po, status__in=[ChangeStatus.PENDING, ChangeStatus.CONFLICTED]
+    ).exists()
+    if waiting:
+        raise POConflict(
+            f"A change of purchase order {po.number} is waiting: withdraw it, or wait for its "
+            "review, before closing the purchase order. Nothing was changed."
+        )
+    before = {**snapshot(po), "status": policy.effective_status(po)}
+    po.status = transition.target
+    po.version += 1
+    po.save(update_fields=["status", "version"])
+    audit_record(
+        action=AuditAction.PO_CLOSED,
+        actor=actor,
+        account=po.account,
+        obj=po,
+        before=before,
+        after={**snapshot(po), "status": po.status},
+        message=reason.strip()[:500],
+        request=request,
+    )
+    notifications.po_closed(po, actor=actor, reason=reason.strip())
+    return po

@@ -11,6 +11,7 @@ urlpatterns = [
     path("accounts/<account_number:number>/purchase-orders/", views.ledger, name="ledger"),
     path("accounts/<account_number:number>/purchase-orders/new/", views.po_create, name="create"),
     path("purchase-orders/<object_id:pk>/", views.po_detail, name="detail"),
+    path("purchase-orders/<object_id:pk>/close/", views.po_close, name="close"),
     path(
         "purchase-orders/documents/<object_id:pk>/",
         views.document_download,

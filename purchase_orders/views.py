@@ -10,14 +10,14 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from contacts.http import AuthenticatedRequest
 from contacts.permissions import account_permissions
 from corp_billing.paging import keyset_page
 
 from . import documents, policy, selectors, services
-from .forms import ChangeProposalForm, ChangeReviewForm, PurchaseOrderForm
+from .forms import ChangeProposalForm, ChangeReviewForm, CloseForm, PurchaseOrderForm
 from .policy import Action
 
 
@@ -89,7 +89,8 @@ def po_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
         change.purchase_order = po
         actions = {a.value for a in policy.change_actions(request.user, change, perms=perms)}
         open_changes.append((change, actions, policy.awaits_rebase(change)))
-    may_propose = Action.PROPOSE_CHANGE in policy.po_actions(request.user, po, perms=perms)
+    po_actions = policy.po_actions(request.user, po, perms=perms)
+    may_propose = Action.PROPOSE_CHANGE in po_actions
     proposal = ChangeProposalForm(
         initial={
             "number": po.number,
@@ -123,10 +124,43 @@ def po_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
             param="quotes",
         ),
         "may_propose": may_propose,
+        "may_close": Action.CLOSE in po_actions,
+        "close_form": CloseForm(),
         "proposal_form": proposal,
         "review_form": ChangeReviewForm(),
     }
     return render(request, "purchase_orders/po_detail.html", context)
+
+
+@login_required
+@require_POST
+def po_close(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    """A billing contact closes a PO: nothing more can be charged to it."""
+    po = selectors.po_get_for_user(user=request.user, pk=pk)
+    try:
+        policy.require_right(request.user, Action.CLOSE, po.account)
+    except PermissionDenied:
+        raise Http404("No such purchase order") from None
+    form = CloseForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, " ".join(str(e) for errs in form.errors.values() for e in errs))
+        return redirect("purchase_orders:detail", pk=po.pk)
+    try:
+        services.po_close(
+            purchase_order=po,
+            actor=request.user,
+            reason=form.cleaned_data["reason"],
+            request=request,
+        )
+    except (services.POConflict, ValidationError) as exc:
+        messages.error(request, " ".join(getattr(exc, "messages", [str(exc)])))
+    else:
+        messages.success(
+            request,
+            f"Purchase order {po.number} is closed: no quote can be charged to it any more. "
+            "Your representative has been told.",
+        )
+    return redirect("purchase_orders:detail", pk=po.pk)
 
 
 @login_required

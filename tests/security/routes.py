@@ -736,6 +736,14 @@ ROUTES = [
         allowed=ok(BILLING_CONTACTS, 302),
     ),
     Route("purchase_orders:detail", obj=po_of, allowed=ok(PO_READERS)),
+    # Closing a PO: its account's billing contacts, no review.
+    Route(
+        "purchase_orders:close",
+        method="POST",
+        obj=po_of,
+        data=lambda world: {"reason": "Used up"},
+        allowed=ok(BILLING_CONTACTS, 302),
+    ),
     Route("purchase_orders:document", obj=po_document_of, allowed=ok(PO_READERS)),
     Route(
         "workflows:po_change_propose",

@@ -157,6 +157,7 @@ def site(world):
         "reset_token": token,
         "object_ids": {
             "purchase_orders:detail": [str(po_a.pk), str(po_b.pk)],
+            "purchase_orders:close": [str(po_a.pk), str(po_b.pk)],
             "purchase_orders:document": [str(po_a.document_id)],
             "workflows:po_change_propose": [str(po_a.pk), str(po_b.pk)],
             "workflows:po_change_review": [str(change.pk)],
