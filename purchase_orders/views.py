@@ -124,12 +124,18 @@ def po_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
             param="quotes",
         ),
         "may_propose": may_propose,
-        "may_close": Action.CLOSE in po_actions,
-        "close_form": CloseForm(),
+        # Closing waits for any open change to be decided or withdrawn (the service refuses).
+        "may_close": Action.CLOSE in po_actions and not open_changes,
+        "close_waits": Action.CLOSE in po_actions and bool(open_changes),
+        "close_form": CloseForm(prefix=CLOSE_PREFIX),
         "proposal_form": proposal,
         "review_form": ChangeReviewForm(),
     }
     return render(request, "purchase_orders/po_detail.html", context)
+
+
+# The close form shares the page with the change proposal, which has a "reason" too.
+CLOSE_PREFIX = "close"
 
 
 @login_required
@@ -141,7 +147,7 @@ def po_close(request: AuthenticatedRequest, pk: int) -> HttpResponse:
         policy.require_right(request.user, Action.CLOSE, po.account)
     except PermissionDenied:
         raise Http404("No such purchase order") from None
-    form = CloseForm(request.POST)
+    form = CloseForm(request.POST, prefix=CLOSE_PREFIX)
     if not form.is_valid():
         messages.error(request, " ".join(str(e) for errs in form.errors.values() for e in errs))
         return redirect("purchase_orders:detail", pk=po.pk)

@@ -30,7 +30,7 @@ from .test_po_flow import (
 
 def close(client, po, reason="Our purchasing cancelled it"):
     return client.post(
-        reverse("purchase_orders:close", args=[po.pk]), {"reason": reason}, follow=True
+        reverse("purchase_orders:close", args=[po.pk]), {"close-reason": reason}, follow=True
     )
 
 
@@ -90,6 +90,11 @@ def test_a_closed_po_takes_no_more_quotes_and_keeps_what_was_drawn(world, po, as
 def test_a_po_with_a_change_waiting_is_not_closed(world, po, as_user):
     contact = as_user(world.contact_a)
     propose(contact, po)
+    # The page offers no close while the change waits, and says why
+    page = contact.get(reverse("purchase_orders:detail", args=[po.pk])).content.decode()
+    assert "Close this purchase order" not in page
+    assert "can be closed once its open change is decided or withdrawn" in page
+    # and a close posted anyway is refused with nothing changed
     before = db_snapshot()
     response = close(contact, po)
     assert (

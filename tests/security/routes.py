@@ -741,7 +741,7 @@ ROUTES = [
         "purchase_orders:close",
         method="POST",
         obj=po_of,
-        data=lambda world: {"reason": "Used up"},
+        data=lambda world: {"close-reason": "Used up"},
         allowed=ok(BILLING_CONTACTS, 302),
     ),
     Route("purchase_orders:document", obj=po_document_of, allowed=ok(PO_READERS)),
