@@ -94,7 +94,8 @@ def flags(po: PurchaseOrder) -> dict[str, Any]:
         "used_percent": used.quantize(Decimal(1)),
         "near_expiry": status == policy.P.ACTIVE
         and po.valid_to - today <= timedelta(days=policy.EXPIRY_WARNING_DAYS),
-        "nearly_used": used > policy.NEARLY_USED_PERCENT,
+        # A warning is about what can still be charged: none for a closed (or expired) PO.
+        "nearly_used": status == policy.P.ACTIVE and used > policy.NEARLY_USED_PERCENT,
     }
 
 

@@ -137,3 +137,15 @@ def test_only_the_accounts_billing_contacts_close_it(world, po, as_user, who):
     response = client.post(reverse("purchase_orders:close", args=[po.pk]), {"reason": "No"})
     assert response.status_code == 404
     assert db_snapshot() == before
+
+
+def test_a_closed_po_no_longer_warns_that_it_is_nearly_used(world, as_user):
+    # Given a PO of 2,500.00 that a 2,400.00 quote used 96 % of: the page warns
+    contact = as_user(world.contact_a)
+    small = pb.purchase_order(world.a, world.contact_a, "PO-SMALL", "2500")
+    accept_on(contact, qb.sent_quote(world.a, world.rep_a), small)
+    url = reverse("purchase_orders:detail", args=[small.pk])
+    assert "Over 90 % of this purchase order is used" in contact.get(url).content.decode()
+    # When it is closed, nothing can be charged to it: there is nothing left to warn about
+    close(contact, small)
+    assert "Over 90 %" not in contact.get(url).content.decode()
