@@ -11,6 +11,8 @@ from django.contrib.auth.models import Group
 from django.core.exceptions import ValidationError
 from django.http import QueryDict
 
+from corp_billing.admin import ReadOnlyAdmin
+
 from . import services
 from .forms import AdminLoginForm
 from .models import Account, ContactChange, Membership, User
@@ -159,7 +161,7 @@ class MembershipAdmin(admin.ModelAdmin):
 
 
 @admin.register(ContactChange)
-class ContactChangeAdmin(admin.ModelAdmin):
+class ContactChangeAdmin(ReadOnlyAdmin):
     """Billing-contact changes, read-only: they are proposed and decided in the portal, where
     the workflow, the rights and the audit trail apply."""
 
@@ -168,12 +170,3 @@ class ContactChangeAdmin(admin.ModelAdmin):
     search_fields = ("account__number", "account__name", "new_login_id", "target__username")
     list_select_related = ("account", "proposer", "decider", "target")
     actions = None
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

@@ -1,10 +1,12 @@
 from django.contrib import admin
 
+from corp_billing.admin import ReadOnlyAdmin
+
 from .models import OutgoingMail
 
 
 @admin.register(OutgoingMail)
-class OutgoingMailAdmin(admin.ModelAdmin):
+class OutgoingMailAdmin(ReadOnlyAdmin):
     """Read-only: an administrator sees what left, what failed and why. Mail is retried by
     ``manage.py send_queued_mail``, never edited here."""
 
@@ -25,12 +27,3 @@ class OutgoingMailAdmin(admin.ModelAdmin):
     @admin.display(description="to")
     def recipients(self, obj):
         return ", ".join(obj.to)
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

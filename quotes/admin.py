@@ -1,5 +1,7 @@
 from django.contrib import admin
 
+from corp_billing.admin import ReadOnlyAdmin
+
 from .models import (
     Acceptance,
     ApprovalRule,
@@ -29,19 +31,6 @@ class ProductAdmin(admin.ModelAdmin):
 class ApprovalRuleAdmin(admin.ModelAdmin):
     list_display = ("name", "kind", "threshold", "tier", "is_active")
     list_editable = ("threshold", "tier", "is_active")
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    """Quotes change only through their workflow; the admin shows them."""
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 class QuoteLineInline(admin.TabularInline):
