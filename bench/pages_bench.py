@@ -36,6 +36,8 @@ import time  # noqa: E402
 
 import psycopg  # noqa: E402
 
+from bench.results import write_section  # noqa: E402
+
 PG_URL = os.environ.get("BENCH_PG_URL", "postgresql://postgres@127.0.0.1:5432")
 GOAL_LIST_RATIO = 0.5
 GOAL_REP_GROWTH = 1.5
@@ -332,14 +334,7 @@ its own section (size and permission storage) and keeps the others.
 
 
 def write_results(path: Path, key: str, table: str) -> None:
-    sections = {}
-    if path.exists():
-        for chunk in path.read_text().split("<!-- ")[1:]:
-            name, _, body = chunk.partition(" -->")
-            sections[name] = body.strip("\n")
-    sections[key] = table.strip("\n")
-    body = "\n\n".join(f"<!-- {name} -->\n{text}" for name, text in sorted(sections.items()))
-    path.write_text(HEADER + "\n" + body + "\n")
+    write_section(path, HEADER, key, table)
 
 
 def main() -> int:
